@@ -1,1 +1,181 @@
-// placeholder
+#include "domain/admissibility.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "domain/admission_rules.h"
+#include "domain/case_state.h"
+#include "domain/dates.h"
+#include "domain/journey.h"
+#include "domain/rules.h"
+
+namespace ehcp::domain {
+namespace {
+
+// The index of `e` in `proposed`, or -1 when it is a stored event.
+int ProposedIndex(absl::Span<const v1::Event> proposed, const v1::Event* e) {
+  const std::less<const v1::Event*> before;
+  const v1::Event* begin = proposed.data();
+  if (before(e, begin) || !before(e, begin + proposed.size())) return -1;
+  return static_cast<int>(e - begin);
+}
+
+// How a message names an event: "events[2]" (proposed) or "version 7".
+std::string Which(absl::Span<const v1::Event> proposed, const v1::Event& e) {
+  const int index = ProposedIndex(proposed, &e);
+  if (index >= 0) return absl::StrCat("events[", index, "]");
+  return absl::StrCat("version ", e.case_version());
+}
+
+absl::Status Refused(absl::string_view rule, const v1::Event& e,
+                     absl::string_view which, absl::string_view why) {
+  return absl::FailedPreconditionError(
+      absl::StrCat("rule ", rule, ": ", EventNoun(e.payload()), " on ",
+                   e.occurred_on(), " (", which, ") ", why));
+}
+
+// The events of the case by id, and whether each is already voided or
+// superseded; proposed events join in append order.
+class Corrections {
+ public:
+  void Add(const v1::Event& e) {
+    by_id_[e.event_id()] = &e;
+    if (e.payload().has_event_voided()) {
+      removed_.insert(e.payload().event_voided().target_event_id());
+    }
+    if (!e.supersedes_event_id().empty()) {
+      removed_.insert(e.supersedes_event_id());
+    }
+  }
+
+  // Checks a void's ("void") or supersede's ("supersede") target.
+  absl::Status CheckTarget(absl::string_view verb, const std::string& target,
+                           const v1::Event& e, absl::string_view which) const {
+    auto it = by_id_.find(target);
+    if (it == by_id_.end()) {
+      return Refused(absl::StrCat(verb, ".target_not_found"), e, which,
+                     absl::StrCat("names event ", target,
+                                  ", which is not an earlier event of this "
+                                  "case"));
+    }
+    const v1::EventPayload& p = it->second->payload();
+    if (p.has_event_voided()) {
+      return Refused(absl::StrCat(verb, ".of_void"), e, which,
+                     absl::StrCat("names event ", target,
+                                  ", a void (a void of a void is refused)"));
+    }
+    if (p.has_case_opened()) {
+      return Refused(
+          absl::StrCat(verb, ".of_case_opened"), e, which,
+          absl::StrCat("names event ", target, ", the case's opening"));
+    }
+    if (removed_.contains(target)) {
+      return Refused(absl::StrCat(verb, ".target_already_voided"), e, which,
+                     absl::StrCat("names event ", target,
+                                  ", already voided or superseded"));
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  absl::flat_hash_map<std::string, const v1::Event*> by_id_;
+  absl::flat_hash_set<std::string> removed_;
+};
+
+// Checks what can be judged on each proposed event alone and on the
+// targets it corrects.
+absl::Status CheckEnvelopes(absl::Span<const v1::Event> history,
+                            absl::Span<const v1::Event> proposed,
+                            absl::CivilDay today) {
+  Corrections corrections;
+  for (const v1::Event& e : history) corrections.Add(e);
+  for (size_t i = 0; i < proposed.size(); ++i) {
+    const v1::Event& e = proposed[i];
+    const std::string which = absl::StrCat("events[", i, "]");
+    if (e.payload().has_case_opened()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          which, ".payload.case_opened: cases are opened with OpenCase"));
+    }
+    EHCP_ASSIGN_OR_RETURN(
+        const absl::CivilDay on,
+        ParseDate(e.occurred_on(), absl::StrCat(which, ".occurred_on")));
+    if (on > today) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "rule event.not_in_future: ", which, " occurred_on ", e.occurred_on(),
+          " is in the future (today is ", FormatDate(today), ")"));
+    }
+    if (e.payload().has_exception_recorded()) {
+      // §8: an exception naming a limb a named clock does not allow, or a
+      // clock that does not exist, is refused whole.
+      if (absl::Status allowed =
+              CheckExceptionAllowed(e.payload().exception_recorded());
+          !allowed.ok()) {
+        return absl::Status(
+            allowed.code(),
+            absl::IsFailedPrecondition(allowed)
+                ? absl::StrCat("rule exception.limb_allowed: ", which, " ",
+                               allowed.message())
+                : absl::StrCat(which, ".payload.", allowed.message()));
+      }
+    }
+    if (e.payload().has_event_voided()) {
+      EHCP_RETURN_IF_ERROR(corrections.CheckTarget(
+          "void", e.payload().event_voided().target_event_id(), e, which));
+    }
+    if (!e.supersedes_event_id().empty()) {
+      EHCP_RETURN_IF_ERROR(corrections.CheckTarget(
+          "supersede", e.supersedes_event_id(), e, which));
+    }
+    corrections.Add(e);
+  }
+  return absl::OkStatus();
+}
+
+// The stored events the rules refuse in the stored journey alone.
+absl::flat_hash_set<const v1::Event*> RefusedInHistory(
+    absl::Span<const v1::Event> history) {
+  absl::flat_hash_set<const v1::Event*> refused;
+  CaseState state;
+  for (const v1::Event* e : EffectiveJourney(history)) {
+    if (CheckJourneyEvent(state, *e)) refused.insert(e);
+    state = Evolve(std::move(state), *e);
+  }
+  return refused;
+}
+
+}  // namespace
+
+absl::Status Decide(absl::Span<const v1::Event> history,
+                    absl::Span<const v1::Event> proposed,
+                    absl::CivilDay today) {
+  EHCP_RETURN_IF_ERROR(CheckEnvelopes(history, proposed, today));
+
+  std::vector<const v1::Event*> all;
+  all.reserve(history.size() + proposed.size());
+  for (const v1::Event& e : history) all.push_back(&e);
+  for (const v1::Event& e : proposed) all.push_back(&e);
+
+  std::optional<absl::flat_hash_set<const v1::Event*>> refused_before;
+  CaseState state;
+  for (const v1::Event* e : EffectiveJourney(absl::MakeConstSpan(all))) {
+    if (std::optional<Refusal> r = CheckJourneyEvent(state, *e)) {
+      bool counts = ProposedIndex(proposed, e) >= 0;
+      if (!counts) {
+        if (!refused_before) refused_before = RefusedInHistory(history);
+        counts = !refused_before->contains(e);
+      }
+      if (counts) return Refused(r->rule, *e, Which(proposed, *e), r->why);
+    }
+    state = Evolve(std::move(state), *e);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace ehcp::domain

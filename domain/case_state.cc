@@ -1,1 +1,296 @@
-// placeholder
+#include "domain/case_state.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "domain/calendar.h"
+#include "domain/dates.h"
+#include "domain/journey.h"
+
+namespace ehcp::domain {
+namespace {
+
+using Kind = v1::EventPayload::KindCase;
+
+std::optional<absl::CivilDay> DayOf(const v1::Event& event) {
+  absl::StatusOr<absl::CivilDay> day = ParseDate(event.occurred_on());
+  if (!day.ok()) return std::nullopt;
+  return *day;
+}
+
+// Closes every open order of one of `kinds`.
+void CloseOrders(CaseState& s,
+                 std::initializer_list<v1::TribunalOrderKind> kinds) {
+  for (auto it = s.open_orders.begin(); it != s.open_orders.end();) {
+    if (std::find(kinds.begin(), kinds.end(), it->second) != kinds.end()) {
+      it = s.open_orders.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+// A new assessment cycle: a request, or the LA becoming responsible.
+void OpenCycle(CaseState& s, std::optional<absl::CivilDay> on) {
+  if (!s.first_journey_on) s.first_journey_on = on;
+  s.latest_request_on = on;
+  s.awaiting_decision = true;
+  s.assessing = false;
+  ++s.cycles;
+  s.stage = v1::CASE_STAGE_AWAITING_DECISION;
+}
+
+void ApplyAssessmentDecision(CaseState& s, const v1::AssessmentDecision& d,
+                             std::optional<absl::CivilDay> on) {
+  s.assessment_decision_on = on;
+  s.awaiting_decision = false;
+  if (d.outcome() == v1::ASSESSMENT_DECISION_OUTCOME_ASSESS) {
+    s.assessing = true;
+    s.stage = v1::CASE_STAGE_ASSESSING;
+    CloseOrders(s, {v1::TRIBUNAL_ORDER_KIND_ASSESS});
+  } else if (!s.plan_in_force) {
+    s.stage = v1::CASE_STAGE_NOT_ASSESSED;
+  }
+}
+
+void ApplyFinalPlan(CaseState& s, const v1::FinalPlanIssued& plan,
+                    std::optional<absl::CivilDay> on) {
+  s.plan_in_force = true;
+  s.plan_issued_on = on;
+  s.ended_on.reset();
+  s.awaiting_decision = false;
+  s.assessing = false;
+  s.reassessing = false;
+  s.draft_since_final = false;
+  s.amendments_open = false;
+  s.placement = plan.placement();
+  CloseOrders(s, {v1::TRIBUNAL_ORDER_KIND_MAKE_PLAN});
+  s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
+}
+
+void ApplyAmendedPlan(CaseState& s, const v1::AmendedPlanIssued& plan,
+                      std::optional<absl::CivilDay> on) {
+  s.last_amended_on = on;
+  s.amendments_open = false;
+  s.reassessing = false;
+  if (!plan.placement().empty()) s.placement = plan.placement();
+  CloseOrders(
+      s, {v1::TRIBUNAL_ORDER_KIND_AMEND, v1::TRIBUNAL_ORDER_KIND_CHANGE_SCHOOL,
+          v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND});
+  if (s.plan_in_force) s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
+}
+
+// The plan stops being maintained here (ceased or transferred out).
+void EndPlan(CaseState& s, std::optional<absl::CivilDay> on,
+             v1::CaseStage stage) {
+  s.plan_in_force = false;
+  s.ended_on = on;
+  s.reassessing = false;
+  s.amendments_open = false;
+  s.awaiting_transfer_notice = false;
+  s.stage = stage;
+}
+
+void ApplyTribunalOrder(CaseState& s, const v1::TribunalOrderMade& order) {
+  s.known_order_ids.insert(order.order_id());
+  s.open_orders[order.order_id()] = order.kind();
+  // An order to continue to maintain the plan, made after it ceased (an
+  // appeal against cessation), puts the plan back in force.
+  if (order.kind() == v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND &&
+      s.stage == v1::CASE_STAGE_CEASED) {
+    s.plan_in_force = true;
+    s.ended_on.reset();
+    s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
+  }
+}
+
+}  // namespace
+
+bool CaseState::HasOpenOrder(v1::TribunalOrderKind kind) const {
+  for (const auto& [id, k] : open_orders) {
+    if (k == kind) return true;
+  }
+  return false;
+}
+
+CaseState Evolve(CaseState s, const v1::Event& event) {
+  s.version = std::max(s.version, event.case_version());
+  const std::optional<absl::CivilDay> on = DayOf(event);
+  const v1::EventPayload& p = event.payload();
+  switch (p.kind_case()) {
+    case Kind::kCaseOpened: {
+      const v1::CaseOpened& o = p.case_opened();
+      s.case_id = event.case_id();
+      s.la_code = o.la_code();
+      s.case_reference = o.case_reference();
+      absl::StatusOr<absl::CivilMonth> month = ParseMonth(o.birth_month());
+      if (month.ok()) s.birth_month = *month;
+      break;
+    }
+    case Kind::kRequestReceived:
+    case Kind::kBecameResponsible:
+      OpenCycle(s, on);
+      break;
+    case Kind::kAssessmentDecision:
+      ApplyAssessmentDecision(s, p.assessment_decision(), on);
+      break;
+    case Kind::kAdviceRequested:
+      s.known_advice_ids.insert(p.advice_requested().advice_id());
+      s.open_advice_ids.insert(p.advice_requested().advice_id());
+      break;
+    case Kind::kAdviceReceived:
+      s.open_advice_ids.erase(p.advice_received().advice_id());
+      break;
+    case Kind::kDecisionNotToIssue:
+      s.awaiting_decision = false;
+      s.assessing = false;
+      if (!s.plan_in_force) s.stage = v1::CASE_STAGE_NOT_ISSUED;
+      break;
+    case Kind::kDraftPlanServed:
+      s.draft_served_on = on;
+      s.draft_since_final = true;
+      s.stage = v1::CASE_STAGE_DRAFT_ISSUED;
+      break;
+    case Kind::kFinalPlanIssued:
+      ApplyFinalPlan(s, p.final_plan_issued(), on);
+      break;
+    case Kind::kReviewMeetingHeld:
+      ++s.review_meetings;
+      s.last_review_on = on;
+      break;
+    case Kind::kAmendmentsProposed:
+      s.amendments_open = true;
+      break;
+    case Kind::kAmendedPlanIssued:
+      ApplyAmendedPlan(s, p.amended_plan_issued(), on);
+      break;
+    case Kind::kDecisionNotToAmend:
+      // It answers the proposed amendments when there are any, otherwise
+      // the re-assessment (its outcome: the plan stays as it is).
+      if (s.amendments_open) {
+        s.amendments_open = false;
+      } else {
+        s.reassessing = false;
+      }
+      if (s.plan_in_force) s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
+      break;
+    case Kind::kReassessmentDecided:
+      s.reassessing = true;
+      s.stage = v1::CASE_STAGE_ASSESSING;
+      CloseOrders(s, {v1::TRIBUNAL_ORDER_KIND_ASSESS});
+      break;
+    case Kind::kPlanTransferredIn:
+      if (!s.first_journey_on) s.first_journey_on = on;
+      s.plan_in_force = true;
+      // Issued by another LA: the date of its issue is not known here.
+      s.plan_issued_on.reset();
+      s.placement.clear();
+      s.ended_on.reset();
+      s.awaiting_transfer_notice = true;
+      s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
+      break;
+    case Kind::kTransferNoticeSent:
+      s.awaiting_transfer_notice = false;
+      break;
+    case Kind::kPlanTransferredOut:
+      EndPlan(s, on, v1::CASE_STAGE_TRANSFERRED_OUT);
+      break;
+    case Kind::kPlanCeased:
+      EndPlan(s, on, v1::CASE_STAGE_CEASED);
+      break;
+    case Kind::kAppealRegistered:
+      s.known_appeal_ids.insert(p.appeal_registered().appeal_id());
+      s.open_appeal_ids.insert(p.appeal_registered().appeal_id());
+      break;
+    case Kind::kAppealConcluded:
+      s.open_appeal_ids.erase(p.appeal_concluded().appeal_id());
+      break;
+    case Kind::kTribunalOrderMade:
+      ApplyTribunalOrder(s, p.tribunal_order_made());
+      break;
+    // Facts that do not move the state the rules reason about.
+    case Kind::kExceptionRecorded:
+    case Kind::kRepresentationsWaived:
+    case Kind::kReviewReportSent:
+    case Kind::kReviewDecision:
+    case Kind::kPhaseTransferIdentified:
+    case Kind::kMediationRequested:
+    case Kind::kMediationArranged:
+    case Kind::kMediationConcluded:
+    case Kind::kTransferredToAdultServices:
+    case Kind::kEventVoided:
+    case Kind::KIND_NOT_SET:
+      break;
+  }
+  return s;
+}
+
+CaseState FoldCase(absl::Span<const v1::Event> events) {
+  CaseState state;
+  absl::flat_hash_set<std::string> ids;
+  absl::flat_hash_set<std::string> targets;
+  bool opened = false;
+  for (const v1::Event& e : events) {
+    state.version = std::max(state.version, e.case_version());
+    ids.insert(e.event_id());
+    if (e.payload().has_case_opened() && !opened) {
+      state = Evolve(std::move(state), e);
+      opened = true;
+    }
+    if (e.payload().has_event_voided()) {
+      targets.insert(e.payload().event_voided().target_event_id());
+    }
+    if (!e.supersedes_event_id().empty()) {
+      targets.insert(e.supersedes_event_id());
+    }
+  }
+  for (const std::string& target : targets) {
+    if (ids.contains(target)) ++state.voided_events;
+  }
+  if (state.case_id.empty() && !events.empty()) {
+    state.case_id = events.front().case_id();
+  }
+  for (const v1::Event* e : EffectiveJourney(events)) {
+    state = Evolve(std::move(state), *e);
+  }
+  return state;
+}
+
+v1::NoticeRecipient NoticesTo(const CaseState& state, absl::CivilDay today) {
+  if (!state.birth_month) return v1::NOTICE_RECIPIENT_UNSPECIFIED;
+  return today > EndOfCompulsorySchoolAge(*state.birth_month)
+             ? v1::NOTICE_RECIPIENT_YOUNG_PERSON
+             : v1::NOTICE_RECIPIENT_PARENT;
+}
+
+v1::CaseState ToProto(const CaseState& state, absl::CivilDay today) {
+  auto date = [](const std::optional<absl::CivilDay>& day) {
+    return day ? FormatDate(*day) : std::string();
+  };
+  v1::CaseState out;
+  out.set_case_id(state.case_id);
+  out.set_la_code(state.la_code);
+  out.set_case_reference(state.case_reference);
+  if (state.birth_month) out.set_birth_month(FormatMonth(*state.birth_month));
+  out.set_case_version(state.version);
+  out.set_stage(state.stage);
+  out.set_plan_in_force(state.plan_in_force);
+  out.set_latest_request_on(date(state.latest_request_on));
+  out.set_assessment_decision_on(date(state.assessment_decision_on));
+  out.set_draft_served_on(date(state.draft_served_on));
+  out.set_plan_issued_on(date(state.plan_issued_on));
+  out.set_last_amended_on(date(state.last_amended_on));
+  out.set_last_review_on(date(state.last_review_on));
+  out.set_ended_on(date(state.ended_on));
+  for (const std::string& id : state.open_advice_ids) {
+    out.add_open_advice_ids(id);
+  }
+  out.set_review_meetings(state.review_meetings);
+  out.set_notices_to(NoticesTo(state, today));
+  out.set_placement(state.placement);
+  out.set_voided_events(state.voided_events);
+  return out;
+}
+
+}  // namespace ehcp::domain

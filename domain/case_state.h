@@ -1,0 +1,139 @@
+// The state of a case: where its journey stands, folded from its events.
+//
+// Event sourcing's evolve step (house-style.md): a case's state is never
+// stored, it is the fold of its journey. `Evolve` applies one event to a
+// state; it is total and never validates (admissibility.h decides what may
+// be recorded, before it is recorded). `FoldCase` folds a whole stream:
+//
+//   std::vector<v1::Event> events = ...;            // version order
+//   CaseState state = FoldCase(events);             // journey order inside
+//   v1::CaseState wire = ToProto(state, today);     // for GetCaseState
+//
+// The journey is applied in occurred_on order (journey.h), so a late-recorded
+// fact lands in its place. Voided and superseded events are left out and
+// counted.
+//
+// Thread safety: plain values and pure functions.
+#ifndef EHCP_DOMAIN_CASE_STATE_H_
+#define EHCP_DOMAIN_CASE_STATE_H_
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "absl/time/civil_time.h"
+#include "absl/types/span.h"
+#include "ehcp/v1/case_service.pb.h"
+#include "ehcp/v1/events.pb.h"
+
+namespace ehcp::domain {
+
+namespace v1 = ::ehcp::v1;
+
+// Where a case stands after the events folded so far. The flags are what
+// admissibility reasons about; the dates are what GetCaseState shows.
+struct CaseState {
+  // Identity, from the CaseOpened event.
+  std::string case_id;
+  std::string la_code;
+  std::string case_reference;
+  std::optional<absl::CivilMonth> birth_month;
+
+  // The highest case_version folded (the stream's version after FoldCase).
+  int64_t version = 0;
+  // The stage of the last event that moved the journey on.
+  v1::CaseStage stage = v1::CASE_STAGE_OPENED;
+  // A plan is in force (issued or transferred in, not ceased or moved out).
+  bool plan_in_force = false;
+
+  // The date of the first journey-starting event (request, became
+  // responsible, plan transferred in); nothing may come before it.
+  std::optional<absl::CivilDay> first_journey_on;
+  // Key dates (the latest of each).
+  std::optional<absl::CivilDay> latest_request_on;  // or became responsible
+  std::optional<absl::CivilDay> assessment_decision_on;
+  std::optional<absl::CivilDay> draft_served_on;
+  std::optional<absl::CivilDay> plan_issued_on;  // the plan in force
+  std::optional<absl::CivilDay> last_amended_on;
+  std::optional<absl::CivilDay> last_review_on;
+  std::optional<absl::CivilDay> ended_on;  // ceased or transferred out
+
+  // Assessment cycle: from a request (or becoming responsible) the LA owes a
+  // decision whether to assess; after a decision to assess an assessment is
+  // under way until a decision not to issue or a final plan. The cycle is
+  // open while either holds (closed by a decision not to assess, a decision
+  // not to issue, or a final plan).
+  bool awaiting_decision = false;
+  bool assessing = false;
+  bool cycle_open() const { return awaiting_decision || assessing; }
+  // Assessment cycles opened so far (their clocks are numbered 1, 2, ...).
+  int cycles = 0;
+  // A re-assessment (reg 27) is open: until an amended or final plan, or a
+  // decision not to amend when no amendments are proposed.
+  bool reassessing = false;
+  // A draft plan was served since the last final plan.
+  bool draft_since_final = false;
+  // Proposed amendments were sent and await an amended plan or a decision
+  // not to amend.
+  bool amendments_open = false;
+  // A plan was transferred in and its reg 15(4) notice is not yet sent.
+  bool awaiting_transfer_notice = false;
+
+  // Advice: every id ever requested, and those not yet received.
+  std::set<std::string> known_advice_ids;
+  std::set<std::string> open_advice_ids;
+  // Tribunal orders: every id ever made; the orders not yet carried out
+  // (assess: a decision to assess or re-assess; make_plan: a final plan;
+  // amend, change_school, continue_and_amend: an amended plan).
+  std::set<std::string> known_order_ids;
+  std::map<std::string, v1::TribunalOrderKind> open_orders;
+  // Appeals: every id ever registered, and those not yet concluded.
+  std::set<std::string> known_appeal_ids;
+  std::set<std::string> open_appeal_ids;
+
+  int review_meetings = 0;
+  // The placement named by the plan in force, if recorded.
+  std::string placement;
+  // Events voided or superseded in the stream.
+  int voided_events = 0;
+
+  // True after a cessation or a transfer out, until the journey moves on.
+  bool ended() const {
+    return stage == v1::CASE_STAGE_CEASED ||
+           stage == v1::CASE_STAGE_TRANSFERRED_OUT;
+  }
+  // True when a tribunal order of `kind` is not yet carried out.
+  bool HasOpenOrder(v1::TribunalOrderKind kind) const;
+};
+
+// Applies one event of the journey to `state` and returns the new state.
+// Total and pure: any event applies, however impossible (an unparsable
+// occurred_on sets no date). A CaseOpened sets the identity fields; voids
+// change nothing (FoldCase removes their targets and counts them).
+CaseState Evolve(CaseState state, const v1::Event& event);
+
+// Folds one case's stream, given in version order: identity from its
+// CaseOpened event, the count of voided and superseded events, version = the
+// highest case_version, then Evolve over EffectiveJourney(events).
+CaseState FoldCase(absl::Span<const v1::Event> events_in_version_order);
+
+// Who statutory notices go to on `today` (§3 rights transfer): the parent
+// until the end of compulsory school age, the young person from the day
+// after it. The end is calendar.h's EndOfCompulsorySchoolAge: the last Friday
+// in June of the school year in which the young person turns 16. Readings:
+// only the birth month is known, so the birthday is taken as the 1st of that
+// month (a September-December birth turns 16 in the school year ending the
+// following June); and the age ends "at the end of" that Friday (Education
+// Act 1996 s8(3)), so the Friday itself still goes to the parent.
+// UNSPECIFIED with no birth month.
+v1::NoticeRecipient NoticesTo(const CaseState& state, absl::CivilDay today);
+
+// The wire form of `state` for GetCaseState, as of `today` (for notices_to).
+// Dates as "YYYY-MM-DD" (empty when unknown), open advice ids sorted.
+v1::CaseState ToProto(const CaseState& state, absl::CivilDay today);
+
+}  // namespace ehcp::domain
+
+#endif  // EHCP_DOMAIN_CASE_STATE_H_
