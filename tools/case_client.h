@@ -1,0 +1,110 @@
+// The calls ehcpctl makes to ehcpd, behind an interface so that the
+// commands (commands.h) can be tested against a fake.
+//
+//   absl::StatusOr<std::unique_ptr<CaseClient>> client =
+//       NewGrpcCaseClient("127.0.0.1:50051", absl::Seconds(10));
+//   absl::StatusOr<v1::GetCaseStateResponse> state =
+//       (*client)->GetCaseState(request);
+//
+// Errors are absl::Status with the server's code and message (gRPC status
+// codes and absl codes share their numbers; grpc::Status is converted here
+// and nowhere else). Failures to talk to the server at all are written for
+// people, naming the address:
+//   UNAVAILABLE "cannot reach ehcpd at 127.0.0.1:50051 (is it running?)"
+//   DEADLINE_EXCEEDED "ehcpd at 127.0.0.1:50051 did not answer within 10s"
+// and IsConnectionFailure() tells them from the server's own refusals.
+//
+// Thread safety: a CaseClient may be used from one thread at a time;
+// Cancellation::Cancel may be called from any thread.
+#ifndef EHCP_TOOLS_CASE_CLIENT_H_
+#define EHCP_TOOLS_CASE_CLIENT_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ehcp/v1/case_service.pb.h"
+
+namespace ehcp::tools {
+
+namespace v1 = ::ehcp::v1;
+
+// A one-shot stop request for a long call (a subscription), settable from
+// another thread (a signal watcher).
+class Cancellation {
+ public:
+  // Marks cancelled and runs the hook, if one is set, once.
+  void Cancel();
+  bool cancelled() const;
+  // Sets the hook Cancel runs (replacing any); runs it at once when already
+  // cancelled. The hook must be safe to call from another thread.
+  void SetHook(std::function<void()> hook);
+  // Removes the hook; after it returns the hook is not running and will
+  // not run.
+  void ClearHook();
+
+ private:
+  mutable absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> hook_ ABSL_GUARDED_BY(mu_);
+};
+
+class CaseClient {
+ public:
+  virtual ~CaseClient() = default;
+
+  // The address of the server, for messages.
+  virtual const std::string& server() const = 0;
+
+  // The unary calls of ehcp.v1.CaseService, each with the client's
+  // deadline. The server's errors come back as they are
+  // (case_service.proto lists them); see above for connection failures.
+  virtual absl::StatusOr<v1::OpenCaseResponse> OpenCase(
+      const v1::OpenCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::AppendEventsResponse> AppendEvents(
+      const v1::AppendEventsRequest& request) = 0;
+  virtual absl::StatusOr<v1::ReadCaseResponse> ReadCase(
+      const v1::ReadCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::ReadLogResponse> ReadLog(
+      const v1::ReadLogRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetCaseStateResponse> GetCaseState(
+      const v1::GetCaseStateRequest& request) = 0;
+
+  // Follows the log from request.from_position, calling `on_event` for
+  // each event in order, until `cancel` is cancelled (returns OK) or the
+  // stream ends (returns its status; the server ends subscriptions only
+  // when it stops: UNAVAILABLE "lost ehcpd at ..."). No deadline: it runs
+  // until cancelled. `cancel` may be null (never cancelled).
+  virtual absl::Status Subscribe(
+      const v1::SubscribeRequest& request,
+      absl::FunctionRef<void(const v1::Event&)> on_event,
+      Cancellation* cancel) = 0;
+};
+
+// True when `status` says the server could not be reached, did not answer
+// in time or went away (as opposed to answering with an error): a status
+// made by ConnectionFailure.
+bool IsConnectionFailure(const absl::Status& status);
+
+// A status with `code` and `message` (written for people, naming the
+// server) marked as a connection failure.
+absl::Status ConnectionFailure(absl::StatusCode code,
+                               absl::string_view message);
+
+// A client for ehcpd at `server` (HOST:PORT) over an insecure channel. It
+// connects lazily, on its first call, waiting at most `timeout` for the
+// connection: a refused or unresolvable address fails at once with
+// UNAVAILABLE "cannot reach ehcpd at <server> (is it running?)", a silent
+// one after `timeout`. Each unary call then has `timeout` as its deadline.
+std::unique_ptr<CaseClient> NewGrpcCaseClient(const std::string& server,
+                                              absl::Duration timeout);
+
+}  // namespace ehcp::tools
+
+#endif  // EHCP_TOOLS_CASE_CLIENT_H_

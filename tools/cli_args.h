@@ -1,0 +1,121 @@
+// The command line of ehcpctl: global flags, a command, its arguments.
+//
+// Parsing is pure: the caller passes argv (without the program name) and
+// the value of EHCP_SERVER, and gets back a typed Invocation or a usage
+// error. Flags are written `--flag value` or `--flag=value`, before or after
+// the command; `--` ends the flags; `-` is an argument (standard input).
+//
+//   absl::StatusOr<Invocation> inv =
+//       ParseInvocation({"show", "E06000035-0123456789abcdef", "--json"},
+//                       /*env_server=*/"");
+//   // inv->command == "show", inv->global.json,
+//   // std::get<ShowArgs>(inv->args).case_id == "E06000035-0123456789abcdef"
+//
+// Usage errors are INVALID_ARGUMENT with a one-line message ("unknown flag
+// --foo for open"); ehcpctl prints it with a hint to --help and exits 64.
+//
+// Thread safety: plain values and pure functions.
+#ifndef EHCP_TOOLS_CLI_ARGS_H_
+#define EHCP_TOOLS_CLI_ARGS_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "absl/types/span.h"
+
+namespace ehcp::tools {
+
+// Where ehcpd listens when neither --server nor EHCP_SERVER says.
+inline constexpr absl::string_view kDefaultServer = "127.0.0.1:50051";
+// Seconds allowed for connecting and for each call, unless --timeout says.
+inline constexpr int kDefaultTimeoutSeconds = 10;
+
+// Flags every command accepts.
+struct GlobalOptions {
+  // HOST:PORT of ehcpd: --server, else EHCP_SERVER, else kDefaultServer.
+  std::string server = std::string(kDefaultServer);
+  // Deadline for connecting and for each call (--timeout SECONDS, > 0;
+  // fractions allowed).
+  absl::Duration timeout = absl::Seconds(kDefaultTimeoutSeconds);
+  // --json: print protobuf JSON instead of tables.
+  bool json = false;
+};
+
+// ehcpctl open --la CODE --ref REF [--birth-month YYYY-MM]
+//              [--opened-on YYYY-MM-DD]
+struct OpenArgs {
+  std::string la_code;
+  std::string case_reference;
+  std::string birth_month;  // empty: not given
+  std::string opened_on;    // empty: today (the server decides)
+};
+
+// ehcpctl append CASE_ID FILE [--expected-version N] [--idempotency-key K]
+struct AppendArgs {
+  std::string case_id;
+  std::string file;  // "-" reads standard input
+  std::optional<int64_t> expected_version;
+  std::string idempotency_key;  // empty: none
+};
+
+// ehcpctl show CASE_ID
+struct ShowArgs {
+  std::string case_id;
+};
+
+// ehcpctl tail [--from POSITION] [--follow]
+struct TailArgs {
+  int64_t from_position = 1;
+  bool follow = false;
+};
+
+// ehcpctl load DIR_OR_FILE
+struct LoadArgs {
+  std::string path;
+};
+
+// What a help request asks about.
+struct HelpArgs {
+  std::string topic;  // empty: the tool; else a command name
+};
+
+using CommandArgs =
+    std::variant<HelpArgs, OpenArgs, AppendArgs, ShowArgs, TailArgs, LoadArgs>;
+
+// A parsed command line.
+struct Invocation {
+  GlobalOptions global;
+  // The command ("open", "append", "show", "tail", "load"), or "help" for
+  // `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and `CMD --help`.
+  std::string command;
+  CommandArgs args;
+};
+
+// Parses `args` (argv without the program name). `env_server` is the value
+// of EHCP_SERVER (empty when unset). Returns INVALID_ARGUMENT with a
+// one-line message on an unknown command or flag, a missing or malformed
+// value, a missing required flag, or a wrong number of arguments. A help
+// request anywhere wins over other errors after the command is known.
+absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
+                                           absl::string_view env_server);
+
+// Where to look after a usage error in `args`: "ehcpctl CMD --help" when
+// `args` names a command, else "ehcpctl --help".
+std::string HelpHint(absl::Span<const std::string> args);
+
+// The names of the commands, in the order help lists them.
+absl::Span<const absl::string_view> CommandNames();
+
+// Help text: for the tool when `topic` is empty, else for that command
+// (usage, flags, examples). An unknown topic gets the tool's help.
+std::string HelpText(absl::string_view topic);
+
+}  // namespace ehcp::tools
+
+#endif  // EHCP_TOOLS_CLI_ARGS_H_

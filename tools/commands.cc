@@ -1,0 +1,371 @@
+#include "tools/commands.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "google/protobuf/struct.pb.h"
+#include "tools/event_files.h"
+#include "tools/render.h"
+
+namespace ehcp::tools {
+namespace {
+
+namespace pb = ::google::protobuf;
+
+// Page sizes for reads (the server allows 1–1,000).
+constexpr int kPageSize = 500;
+
+// Prints a call's error; returns its exit status.
+int Fail(std::ostream& err, const absl::Status& status) {
+  err << "ehcpctl: " << CallErrorText(status) << "\n";
+  return CallErrorExit(status);
+}
+
+// Prints a local input error; returns 65 for malformed input, else 66.
+int FailInput(std::ostream& err, const absl::Status& status) {
+  err << "ehcpctl: " << status.message() << "\n";
+  return absl::IsInvalidArgument(status) ? kExitDataError : kExitNoInput;
+}
+
+// Prints `message` as JSON (pretty or one line), or reports why not.
+int PrintJson(std::ostream& out, std::ostream& err, const pb::Message& message,
+              bool pretty) {
+  absl::StatusOr<std::string> json = ToJson(message, pretty);
+  if (!json.ok()) return Fail(err, json.status());
+  out << *json << (pretty ? "" : "\n");
+  return kExitOk;
+}
+
+int Open(const OpenArgs& args, const GlobalOptions& global, CaseClient& client,
+         std::ostream& out, std::ostream& err) {
+  v1::OpenCaseRequest request;
+  request.set_la_code(args.la_code);
+  request.set_case_reference(args.case_reference);
+  request.set_birth_month(args.birth_month);
+  request.set_opened_on(args.opened_on);
+  absl::StatusOr<v1::OpenCaseResponse> response = client.OpenCase(request);
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << response->case_id() << "\n";
+  return kExitOk;
+}
+
+int Append(const AppendArgs& args, const GlobalOptions& global,
+           CaseClient& client, std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::string> text = ReadInput(args.file);
+  if (!text.ok()) return FailInput(err, text.status());
+  const std::string source = args.file == "-" ? "<stdin>" : args.file;
+  absl::StatusOr<std::vector<v1::ProposedEvent>> events =
+      ParseEventsJson(*text, source);
+  if (!events.ok()) return FailInput(err, events.status());
+
+  v1::AppendEventsRequest request;
+  request.set_case_id(args.case_id);
+  if (args.expected_version) {
+    request.set_expected_version(*args.expected_version);
+  }
+  for (v1::ProposedEvent& e : *events) *request.add_events() = std::move(e);
+  request.set_idempotency_key(args.idempotency_key);
+  absl::StatusOr<v1::AppendEventsResponse> response =
+      client.AppendEvents(request);
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << AppendText(*response);
+  return kExitOk;
+}
+
+int Show(const ShowArgs& args, const GlobalOptions& global, CaseClient& client,
+         std::ostream& out, std::ostream& err) {
+  std::vector<v1::Event> events;
+  v1::ReadCaseRequest read;
+  read.set_case_id(args.case_id);
+  read.set_from_version(1);
+  read.set_direction(v1::READ_DIRECTION_FORWARDS);
+  read.set_max_count(kPageSize);
+  while (true) {
+    absl::StatusOr<v1::ReadCaseResponse> page = client.ReadCase(read);
+    if (!page.ok()) return Fail(err, page.status());
+    for (v1::Event& e : *page->mutable_events()) events.push_back(std::move(e));
+    // Stop at the end, and on a page that would not move on.
+    if (page->next_version() <= read.from_version()) break;
+    read.set_from_version(page->next_version());
+  }
+  v1::GetCaseStateRequest state_request;
+  state_request.set_case_id(args.case_id);
+  absl::StatusOr<v1::GetCaseStateResponse> state =
+      client.GetCaseState(state_request);
+  if (!state.ok()) return Fail(err, state.status());
+
+  if (global.json) {
+    absl::StatusOr<std::string> json = ShowJson(events, state->state());
+    if (!json.ok()) return Fail(err, json.status());
+    out << *json;
+    return kExitOk;
+  }
+  out << "Events of " << args.case_id << ":\n"
+      << EventsTable(events) << "\nState:\n"
+      << CaseStateText(state->state());
+  return kExitOk;
+}
+
+// Prints one event of the log as tail does.
+void PrintTailEvent(std::ostream& out, const v1::Event& event, bool json) {
+  if (json) {
+    absl::StatusOr<std::string> line = ToJson(event, /*pretty=*/false);
+    out << (line.ok() ? *line : TailLine(event)) << "\n";
+  } else {
+    out << TailLine(event) << "\n";
+  }
+  out.flush();  // a follower may be piped into another program
+}
+
+int Tail(const TailArgs& args, const GlobalOptions& global, CaseClient& client,
+         std::ostream& out, std::ostream& err, Cancellation* cancel) {
+  v1::ReadLogRequest read;
+  read.set_from_position(args.from_position);
+  read.set_max_count(kPageSize);
+  while (cancel == nullptr || !cancel->cancelled()) {
+    absl::StatusOr<v1::ReadLogResponse> page = client.ReadLog(read);
+    if (!page.ok()) return Fail(err, page.status());
+    for (const v1::Event& e : page->events()) {
+      PrintTailEvent(out, e, global.json);
+    }
+    const int64_t next = page->next_position();
+    if (page->events().empty() || next <= read.from_position()) break;
+    read.set_from_position(next);
+    if (next > page->head_position()) break;
+  }
+  if (!args.follow || (cancel != nullptr && cancel->cancelled())) {
+    return kExitOk;
+  }
+  v1::SubscribeRequest subscribe;
+  subscribe.set_from_position(read.from_position());
+  absl::Status s = client.Subscribe(
+      subscribe,
+      [&](const v1::Event& e) { PrintTailEvent(out, e, global.json); }, cancel);
+  if (!s.ok()) return Fail(err, s);
+  return kExitOk;
+}
+
+// "1 event", "2 events".
+std::string Events(int n) {
+  return absl::StrCat(n, n == 1 ? " event" : " events");
+}
+
+// A one-line JSON object with its keys in the order added.
+class JsonLine {
+ public:
+  JsonLine& Add(absl::string_view key, absl::string_view value) {
+    pb::Value v;
+    v.set_string_value(std::string(value));
+    return AddRaw(key, ToJson(v, /*pretty=*/false).value_or("\"\""));
+  }
+  JsonLine& Add(absl::string_view key, int64_t value) {
+    return AddRaw(key, absl::StrCat(value));
+  }
+  std::string str() const { return absl::StrCat("{", fields_, "}"); }
+
+ private:
+  JsonLine& AddRaw(absl::string_view key, absl::string_view json) {
+    absl::StrAppend(&fields_, fields_.empty() ? "" : ",", "\"", key,
+                    "\":", json);
+    return *this;
+  }
+  std::string fields_;
+};
+
+// One line of `load`'s report.
+struct LoadLine {
+  std::string file;
+  std::string case_reference;
+  std::string case_id;
+  std::string result;  // "loaded", "skipped", "refused"
+  int events = 0;
+  std::string note;
+};
+
+// Column widths of the text report, so that its lines align.
+struct LoadWidths {
+  size_t file = 0;
+  size_t reference = 0;
+};
+
+void PrintLoadLine(std::ostream& out, const LoadLine& line,
+                   const LoadWidths& widths, bool json) {
+  if (json) {
+    JsonLine j;
+    j.Add("file", line.file)
+        .Add("caseReference", line.case_reference)
+        .Add("result", line.result);
+    if (!line.case_id.empty()) j.Add("caseId", line.case_id);
+    j.Add("events", line.events);
+    if (!line.note.empty()) j.Add("note", line.note);
+    out << j.str() << "\n";
+    return;
+  }
+  auto pad = [](const std::string& s, size_t width) {
+    return s + std::string(width > s.size() ? width - s.size() : 0, ' ');
+  };
+  std::string text =
+      absl::StrCat(pad(line.result, 7), "  ", pad(line.file, widths.file), "  ",
+                   pad(line.case_reference, widths.reference));
+  if (!line.case_id.empty()) absl::StrAppend(&text, "  ", line.case_id);
+  absl::StrAppend(&text, "  ",
+                  line.result == "loaded" ? Events(line.events) : line.note);
+  out << text << "\n";
+}
+
+int Load(const LoadArgs& args, const GlobalOptions& global, CaseClient& client,
+         std::ostream& out, std::ostream& err) {
+  absl::StatusOr<std::vector<std::string>> files = ListJsonFiles(args.path);
+  if (!files.ok()) return FailInput(err, files.status());
+  // Every file is read and parsed before anything is sent.
+  std::vector<Journey> journeys;
+  for (const std::string& file : *files) {
+    absl::StatusOr<std::string> text = ReadInput(file);
+    if (!text.ok()) return FailInput(err, text.status());
+    absl::StatusOr<Journey> journey = ParseJourneyJson(*text, file);
+    if (!journey.ok()) return FailInput(err, journey.status());
+    journeys.push_back(*std::move(journey));
+  }
+
+  auto file_name = [](const Journey& j) {
+    return std::filesystem::path(j.source).filename().string();
+  };
+  LoadWidths widths;
+  for (const Journey& j : journeys) {
+    widths.file = std::max(widths.file, file_name(j).size());
+    widths.reference = std::max(widths.reference, j.case_reference.size());
+  }
+
+  int loaded = 0, skipped = 0, refused = 0, events_loaded = 0;
+  for (const Journey& j : journeys) {
+    LoadLine line;
+    line.file = file_name(j);
+    line.case_reference = j.case_reference;
+    v1::OpenCaseRequest open;
+    open.set_la_code(j.la_code);
+    open.set_case_reference(j.case_reference);
+    open.set_birth_month(j.birth_month);
+    open.set_opened_on(j.opened_on);
+    absl::StatusOr<v1::OpenCaseResponse> opened = client.OpenCase(open);
+    if (!opened.ok() && IsConnectionFailure(opened.status())) {
+      return Fail(err, opened.status());
+    }
+    if (absl::IsAlreadyExists(opened.status())) {
+      line.result = "skipped";
+      line.note = absl::StrCat("already open: ", opened.status().message());
+      ++skipped;
+      PrintLoadLine(out, line, widths, global.json);
+      continue;
+    }
+    if (!opened.ok()) {
+      line.result = "refused";
+      line.note = absl::StrCat("open ", CallErrorText(opened.status()));
+      ++refused;
+      PrintLoadLine(out, line, widths, global.json);
+      continue;
+    }
+    line.case_id = opened->case_id();
+
+    v1::AppendEventsRequest append;
+    append.set_case_id(opened->case_id());
+    append.set_expected_version(opened->event().case_version());
+    for (const v1::ProposedEvent& e : j.events) *append.add_events() = e;
+    append.set_idempotency_key(absl::StrCat("demo-load-", j.case_reference));
+    absl::StatusOr<v1::AppendEventsResponse> appended =
+        client.AppendEvents(append);
+    if (!appended.ok() && IsConnectionFailure(appended.status())) {
+      return Fail(err, appended.status());
+    }
+    if (!appended.ok()) {
+      line.result = "refused";
+      line.note = absl::StrCat(
+          "append ", CallErrorText(appended.status()),
+          " (the case is open with no events: fix the file, then `ehcpctl "
+          "append ",
+          opened->case_id(), " ", j.source, "`)");
+      ++refused;
+      PrintLoadLine(out, line, widths, global.json);
+      continue;
+    }
+    line.result = "loaded";
+    line.events = appended->events_size();
+    ++loaded;
+    events_loaded += appended->events_size();
+    PrintLoadLine(out, line, widths, global.json);
+  }
+
+  const int total = static_cast<int>(journeys.size());
+  if (global.json) {
+    out << JsonLine()
+               .Add("journeys", total)
+               .Add("loaded", loaded)
+               .Add("events", events_loaded)
+               .Add("skipped", skipped)
+               .Add("refused", refused)
+               .str()
+        << "\n";
+  } else {
+    out << absl::StrCat(total,
+                        total == 1 ? " journey: " : " journeys: ", loaded,
+                        " loaded (", Events(events_loaded), "), ", skipped,
+                        " skipped (already open), ", refused, " refused")
+        << "\n";
+  }
+  return refused > 0 ? kExitRefused : kExitOk;
+}
+
+}  // namespace
+
+std::string CallErrorText(const absl::Status& status) {
+  const std::string message = absl::StrReplaceAll(
+      status.message(), {{"\r\n", " "}, {"\n", " "}, {"\r", " "}});
+  if (IsConnectionFailure(status)) return message;
+  const std::string code = absl::StatusCodeToString(status.code());
+  switch (status.code()) {
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAlreadyExists:
+    case absl::StatusCode::kOutOfRange:
+    case absl::StatusCode::kResourceExhausted:
+    case absl::StatusCode::kPermissionDenied:
+    case absl::StatusCode::kUnauthenticated:
+      return absl::StrCat("refused (", code, "): ", message);
+    default:
+      return absl::StrCat("ehcpd failed (", code, "): ", message);
+  }
+}
+
+int CallErrorExit(const absl::Status& status) {
+  return IsConnectionFailure(status) ? kExitUnreachable : kExitRefused;
+}
+
+int RunCommand(const Invocation& invocation, CaseClient& client,
+               std::ostream& out, std::ostream& err, Cancellation* cancel) {
+  const GlobalOptions& g = invocation.global;
+  if (const auto* a = std::get_if<OpenArgs>(&invocation.args)) {
+    return Open(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<AppendArgs>(&invocation.args)) {
+    return Append(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<ShowArgs>(&invocation.args)) {
+    return Show(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<TailArgs>(&invocation.args)) {
+    return Tail(*a, g, client, out, err, cancel);
+  }
+  if (const auto* a = std::get_if<LoadArgs>(&invocation.args)) {
+    return Load(*a, g, client, out, err);
+  }
+  err << "ehcpctl: nothing to run (try ehcpctl --help)\n";
+  return kExitUsage;
+}
+
+}  // namespace ehcp::tools

@@ -1,0 +1,43 @@
+// ehcpctl: the command line of ehcpd for operators and auditors. The
+// commands live in the ehcp_tools library (commands.h); this file wires the
+// process to them: argv and EHCP_SERVER in, exit status out.
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tools/case_client.h"
+#include "tools/cli_args.h"
+#include "tools/commands.h"
+#include "tools/signal_canceller.h"
+
+int main(int argc, char** argv) {
+  using namespace ehcp::tools;
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  const char* env_server = std::getenv("EHCP_SERVER");
+  absl::StatusOr<Invocation> invocation =
+      ParseInvocation(args, env_server == nullptr ? "" : env_server);
+  if (!invocation.ok()) {
+    std::cerr << "ehcpctl: " << invocation.status().message() << "\nTry '"
+              << HelpHint(args) << "'.\n";
+    return kExitUsage;
+  }
+  if (const auto* help = std::get_if<HelpArgs>(&invocation->args)) {
+    std::cout << HelpText(help->topic);
+    return kExitOk;
+  }
+
+  Cancellation cancel;
+  std::optional<SignalCanceller> signals;
+  if (const auto* tail = std::get_if<TailArgs>(&invocation->args);
+      tail != nullptr && tail->follow) {
+    signals.emplace(&cancel);  // before gRPC starts its threads
+  }
+  std::unique_ptr<CaseClient> client =
+      NewGrpcCaseClient(invocation->global.server, invocation->global.timeout);
+  const int status =
+      RunCommand(*invocation, *client, std::cout, std::cerr, &cancel);
+  std::cout.flush();
+  return status;
+}

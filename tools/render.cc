@@ -1,0 +1,389 @@
+#include "tools/render.h"
+
+#include <algorithm>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
+#include "google/protobuf/util/json_util.h"
+
+namespace ehcp::tools {
+namespace {
+
+namespace pb = ::google::protobuf;
+using Kind = v1::EventPayload::KindCase;
+
+// Display width of UTF-8 text, in code points.
+size_t Width(absl::string_view text) {
+  size_t n = 0;
+  for (char c : text) {
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++n;
+  }
+  return n;
+}
+
+// One cell on one line: control characters become spaces.
+std::string Clean(absl::string_view text) {
+  std::string out(text);
+  for (char& c : out) {
+    const auto b = static_cast<unsigned char>(c);
+    if (b < 0x20 || b == 0x7F) c = ' ';
+  }
+  return out;
+}
+
+template <typename E>
+std::string Words(E value, bool keep_underscores = false) {
+  return EnumWords(pb::GetEnumDescriptor<E>(), static_cast<int>(value),
+                   keep_underscores);
+}
+
+// "placement X (phase)", "placement X", "(phase)" or "".
+std::string PlacementWords(const std::string& placement,
+                           v1::EducationPhase phase) {
+  std::string out;
+  if (!placement.empty()) out = absl::StrCat("placement ", placement);
+  if (phase != v1::EDUCATION_PHASE_UNSPECIFIED) {
+    absl::StrAppend(&out, out.empty() ? "" : " ", "(", Words(phase), ")");
+  }
+  return out;
+}
+
+std::string PayloadDetails(const v1::EventPayload& p) {
+  switch (p.kind_case()) {
+    case Kind::kCaseOpened: {
+      const v1::CaseOpened& o = p.case_opened();
+      std::string s = absl::StrCat(o.la_code(), " ", o.case_reference());
+      if (!o.birth_month().empty()) {
+        absl::StrAppend(&s, ", born ", o.birth_month());
+      }
+      return s;
+    }
+    case Kind::kRequestReceived:
+      return absl::StrCat("from ", Words(p.request_received().source()));
+    case Kind::kBecameResponsible:
+      if (p.became_responsible().previous_la_code().empty()) return "";
+      return absl::StrCat("previously ",
+                          p.became_responsible().previous_la_code());
+    case Kind::kAssessmentDecision:
+      return Words(p.assessment_decision().outcome());
+    case Kind::kAdviceRequested:
+      return absl::StrCat(p.advice_requested().advice_id(), " from ",
+                          Words(p.advice_requested().body()));
+    case Kind::kAdviceReceived:
+      return p.advice_received().advice_id();
+    case Kind::kExceptionRecorded: {
+      const v1::ExceptionRecorded& e = p.exception_recorded();
+      std::string s = absl::StrCat(Words(e.limb(), true), " for ",
+                                   absl::StrJoin(e.clocks(), ", "));
+      if (!e.reason().empty()) absl::StrAppend(&s, ": ", e.reason());
+      return s;
+    }
+    case Kind::kFinalPlanIssued:
+      return PlacementWords(p.final_plan_issued().placement(),
+                            p.final_plan_issued().phase());
+    case Kind::kReviewMeetingHeld:
+      return p.review_meeting_held().adulthood_considered()
+                 ? "adulthood considered"
+                 : "adulthood not considered";
+    case Kind::kReviewDecision:
+      return Words(p.review_decision().outcome());
+    case Kind::kAmendedPlanIssued:
+      return PlacementWords(p.amended_plan_issued().placement(),
+                            p.amended_plan_issued().phase());
+    case Kind::kPhaseTransferIdentified:
+      return absl::StrCat(Words(p.phase_transfer_identified().kind(), true),
+                          ", ", p.phase_transfer_identified().transfer_year());
+    case Kind::kPlanTransferredIn:
+      return absl::StrCat("from ", p.plan_transferred_in().from_la_code());
+    case Kind::kPlanTransferredOut:
+      return absl::StrCat("to ", p.plan_transferred_out().to_la_code());
+    case Kind::kMediationRequested:
+      return absl::StrCat("about ", Words(p.mediation_requested().subject()));
+    case Kind::kMediationConcluded:
+      return Words(p.mediation_concluded().outcome());
+    case Kind::kAppealRegistered:
+      return absl::StrCat(p.appeal_registered().appeal_id(), " about ",
+                          Words(p.appeal_registered().subject()));
+    case Kind::kAppealConcluded:
+      return absl::StrCat(p.appeal_concluded().appeal_id(), " ",
+                          Words(p.appeal_concluded().outcome()));
+    case Kind::kTribunalOrderMade: {
+      const v1::TribunalOrderMade& o = p.tribunal_order_made();
+      std::string s = absl::StrCat(o.order_id(), " ", Words(o.kind(), true));
+      if (o.conceded()) absl::StrAppend(&s, ", conceded");
+      if (!o.appeal_id().empty())
+        absl::StrAppend(&s, ", appeal ", o.appeal_id());
+      return s;
+    }
+    case Kind::kPlanCeased: {
+      std::string s = Words(p.plan_ceased().reason());
+      if (!p.plan_ceased().detail().empty()) {
+        absl::StrAppend(&s, ": ", p.plan_ceased().detail());
+      }
+      return s;
+    }
+    case Kind::kEventVoided: {
+      std::string s =
+          absl::StrCat("voids ", p.event_voided().target_event_id());
+      if (!p.event_voided().reason().empty()) {
+        absl::StrAppend(&s, ": ", p.event_voided().reason());
+      }
+      return s;
+    }
+    case Kind::kDecisionNotToIssue:
+    case Kind::kDraftPlanServed:
+    case Kind::kRepresentationsWaived:
+    case Kind::kReassessmentDecided:
+    case Kind::kReviewReportSent:
+    case Kind::kAmendmentsProposed:
+    case Kind::kDecisionNotToAmend:
+    case Kind::kTransferNoticeSent:
+    case Kind::kMediationArranged:
+    case Kind::kTransferredToAdultServices:
+    case Kind::KIND_NOT_SET:
+      return "";
+  }
+  return "";
+}
+
+// The seed councils' names, for readability; other codes print alone.
+absl::string_view CouncilName(absl::string_view la_code) {
+  static constexpr std::pair<absl::string_view, absl::string_view> kNames[] = {
+      {"E06000035", "Medway"},
+      {"E10000016", "Kent"},
+      {"E10000012", "Essex"},
+      {"E06000033", "Southend-on-Sea"},
+      {"E10000003", "Cambridgeshire"}};
+  for (const auto& [code, name] : kNames) {
+    if (code == la_code) return name;
+  }
+  return "";
+}
+
+std::string OrDash(absl::string_view s) {
+  return s.empty() ? std::string("-") : std::string(s);
+}
+
+// Indents every line of `text` but the first by `spaces`.
+std::string IndentFollowingLines(absl::string_view text, int spaces) {
+  return absl::StrReplaceAll(
+      absl::StripTrailingAsciiWhitespace(text),
+      {{"\n", absl::StrCat("\n", std::string(spaces, ' '))}});
+}
+
+}  // namespace
+
+Table::Table(std::vector<std::string> headers) : headers_(std::move(headers)) {}
+
+void Table::AddRow(std::vector<std::string> cells) {
+  cells.resize(headers_.size());
+  for (std::string& c : cells) c = Clean(c);
+  rows_.push_back(std::move(cells));
+}
+
+std::string Table::Render() const {
+  std::vector<size_t> widths(headers_.size());
+  for (size_t i = 0; i < headers_.size(); ++i) widths[i] = Width(headers_[i]);
+  for (const auto& row : rows_) {
+    for (size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], Width(row[i]));
+    }
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string l;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      if (i > 0) l += "  ";
+      l += cells[i];
+      if (i + 1 < cells.size()) l.append(widths[i] - Width(cells[i]), ' ');
+    }
+    // The last column may be empty: no trailing spaces.
+    l.erase(l.find_last_not_of(' ') + 1);
+    absl::StrAppend(&out, l, "\n");
+  };
+  line(headers_);
+  // The rule under the last column stops at kMaxLastRule: that column
+  // holds free text (details) that may run long.
+  constexpr size_t kMaxLastRule = 40;
+  std::vector<std::string> rule;
+  for (size_t i = 0; i < widths.size(); ++i) {
+    size_t w = widths[i];
+    if (i + 1 == widths.size()) {
+      w = std::min(w, std::max(kMaxLastRule, Width(headers_[i])));
+    }
+    rule.push_back(std::string(w, '-'));
+  }
+  line(rule);
+  for (const auto& row : rows_) line(row);
+  return out;
+}
+
+std::string EnumWords(const pb::EnumDescriptor* type, int value,
+                      bool keep_underscores) {
+  const pb::EnumValueDescriptor* v = type->FindValueByNumber(value);
+  if (v == nullptr) return absl::StrCat("unknown (", value, ")");
+  absl::string_view name = v->name();
+  const pb::EnumValueDescriptor* zero = type->FindValueByNumber(0);
+  if (zero != nullptr && absl::EndsWith(zero->name(), "UNSPECIFIED")) {
+    const absl::string_view zero_name = zero->name();
+    absl::ConsumePrefix(
+        &name, zero_name.substr(0, zero_name.size() - strlen("UNSPECIFIED")));
+  }
+  std::string words = absl::AsciiStrToLower(name);
+  if (!keep_underscores) std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
+}
+
+std::string EventKindWords(const v1::EventPayload& payload) {
+  const pb::FieldDescriptor* field =
+      payload.GetReflection()->GetOneofFieldDescriptor(
+          payload, payload.GetDescriptor()->FindOneofByName("kind"));
+  if (field == nullptr) return "no payload";
+  std::string words = field->name();
+  std::replace(words.begin(), words.end(), '_', ' ');
+  return words;
+}
+
+std::string EventDetails(const v1::Event& event) {
+  std::string details = PayloadDetails(event.payload());
+  if (event.supersedes_event_id().empty()) return details;
+  return absl::StrCat("supersedes ", event.supersedes_event_id(),
+                      details.empty() ? "" : "; ", details);
+}
+
+std::string FormatTimestamp(const pb::Timestamp& t) {
+  if (t.seconds() == 0 && t.nanos() == 0) return "-";
+  return absl::FormatTime("%Y-%m-%d %H:%M:%SZ",
+                          absl::FromUnixSeconds(t.seconds()),
+                          absl::UTCTimeZone());
+}
+
+std::string EventsTable(absl::Span<const v1::Event> events) {
+  Table table({"VER", "POS", "OCCURRED", "RECORDED", "EVENT", "DETAILS"});
+  for (const v1::Event& e : events) {
+    table.AddRow({absl::StrCat(e.case_version()),
+                  absl::StrCat(e.global_position()), e.occurred_on(),
+                  FormatTimestamp(e.recorded_at()), EventKindWords(e.payload()),
+                  EventDetails(e)});
+  }
+  return table.Render();
+}
+
+std::string CaseStateText(const v1::CaseState& s) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  rows.emplace_back("case", s.case_id());
+  const absl::string_view council = CouncilName(s.la_code());
+  rows.emplace_back("council", council.empty() ? s.la_code()
+                                               : absl::StrCat(s.la_code(), " (",
+                                                              council, ")"));
+  rows.emplace_back("reference", s.case_reference());
+  rows.emplace_back("birth month", OrDash(s.birth_month()));
+  rows.emplace_back("version", absl::StrCat(s.case_version()));
+  rows.emplace_back("stage", EnumWords(v1::CaseStage_descriptor(), s.stage()));
+  std::string plan = s.plan_in_force() ? "in force" : "none in force";
+  if (s.plan_in_force() && !s.placement().empty()) {
+    absl::StrAppend(&plan, ", placement ", s.placement());
+  }
+  rows.emplace_back("plan", plan);
+  rows.emplace_back(
+      "notices to",
+      s.notices_to() == v1::NOTICE_RECIPIENT_UNSPECIFIED
+          ? std::string("unknown (no birth month)")
+          : EnumWords(v1::NoticeRecipient_descriptor(), s.notices_to()));
+  rows.emplace_back("latest request", OrDash(s.latest_request_on()));
+  rows.emplace_back("decision to assess", OrDash(s.assessment_decision_on()));
+  rows.emplace_back("draft plan", OrDash(s.draft_served_on()));
+  rows.emplace_back("final plan", OrDash(s.plan_issued_on()));
+  rows.emplace_back("last amended", OrDash(s.last_amended_on()));
+  rows.emplace_back(
+      "last review",
+      s.last_review_on().empty()
+          ? std::string("-")
+          : absl::StrCat(
+                s.last_review_on(), " (", s.review_meetings(),
+                s.review_meetings() == 1 ? " meeting)" : " meetings)"));
+  rows.emplace_back("ended", OrDash(s.ended_on()));
+  rows.emplace_back("open advice",
+                    s.open_advice_ids().empty()
+                        ? std::string("-")
+                        : absl::StrJoin(s.open_advice_ids(), ", "));
+  rows.emplace_back("voided events", absl::StrCat(s.voided_events()));
+  size_t width = 0;
+  for (const auto& [label, value] : rows) width = std::max(width, label.size());
+  std::string out;
+  for (const auto& [label, value] : rows) {
+    absl::StrAppend(&out, label, std::string(width - label.size() + 2, ' '),
+                    Clean(value), "\n");
+  }
+  return out;
+}
+
+std::string TailLine(const v1::Event& e) {
+  std::string details = EventDetails(e);
+  return Clean(absl::StrFormat("%6d  %s  %s v%d  %s%s%s", e.global_position(),
+                               e.occurred_on(), e.case_id(), e.case_version(),
+                               EventKindWords(e.payload()),
+                               details.empty() ? "" : "  ", details));
+}
+
+std::string AppendText(const v1::AppendEventsResponse& r) {
+  std::string out;
+  const int n = r.events_size();
+  if (r.replayed()) {
+    absl::StrAppend(&out,
+                    "replayed: this idempotency key was used before; "
+                    "nothing written. The first call appended:\n");
+  } else {
+    absl::StrAppend(&out, "appended ", n, n == 1 ? " event" : " events", "\n");
+  }
+  for (const v1::Event& e : r.events()) {
+    absl::StrAppend(&out, "  v", e.case_version(), "  position ",
+                    e.global_position(), "  ", e.occurred_on(), "  ",
+                    EventKindWords(e.payload()), "\n");
+  }
+  const std::string case_id =
+      r.events().empty() ? std::string("the case") : r.events(0).case_id();
+  absl::StrAppend(&out, case_id, " is at version ", r.case_version(),
+                  "; log position ", r.global_position(), "\n");
+  return out;
+}
+
+absl::StatusOr<std::string> ToJson(const pb::Message& message, bool pretty) {
+  pb::util::JsonPrintOptions options;
+  options.add_whitespace = pretty;
+  std::string out;
+  pb::util::Status s = pb::util::MessageToJsonString(message, &out, options);
+  if (!s.ok()) {
+    return absl::InternalError(
+        absl::StrCat("cannot print ", message.GetTypeName(),
+                     " as JSON: ", std::string(s.message())));
+  }
+  if (pretty && (out.empty() || out.back() != '\n')) out += '\n';
+  return out;
+}
+
+absl::StatusOr<std::string> ShowJson(absl::Span<const v1::Event> events,
+                                     const v1::CaseState& state) {
+  // Indented one space per level, as protobuf indents the messages.
+  std::string out = "{\n \"events\": [";
+  for (size_t i = 0; i < events.size(); ++i) {
+    absl::StatusOr<std::string> e = ToJson(events[i], /*pretty=*/true);
+    if (!e.ok()) return e.status();
+    absl::StrAppend(&out, i == 0 ? "\n  " : ",\n  ",
+                    IndentFollowingLines(*e, 2));
+  }
+  absl::StatusOr<std::string> s = ToJson(state, /*pretty=*/true);
+  if (!s.ok()) return s.status();
+  absl::StrAppend(&out, events.empty() ? "" : "\n ",
+                  "],\n \"state\": ", IndentFollowingLines(*s, 1), "\n}\n");
+  return out;
+}
+
+}  // namespace ehcp::tools

@@ -1,0 +1,112 @@
+// What ehcpctl prints: events, case states and append results as plain
+// text tables and lines, or as protobuf JSON.
+//
+// Text is for people at a terminal: events are named in words ("final plan
+// issued"), enum values by the words of ehcp-timescales.md §8
+// ("reg10_4_c", "primary_to_secondary", "maintain"), timestamps in UTC.
+// Scripts should use the JSON forms, which are protobuf's JSON mapping
+// (lowerCamelCase names, enum names as in the proto, int64 as strings).
+//
+//   Table t({"VER", "EVENT"});
+//   t.AddRow({"1", "case opened"});
+//   std::cout << t.Render();
+//   // VER  EVENT
+//   // ---  -----------
+//   // 1    case opened
+//
+// Thread safety: pure functions; a Table is a plain value.
+#ifndef EHCP_TOOLS_RENDER_H_
+#define EHCP_TOOLS_RENDER_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/types/span.h"
+#include "ehcp/v1/case_service.pb.h"
+#include "ehcp/v1/events.pb.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
+#include "google/protobuf/timestamp.pb.h"
+
+namespace ehcp::tools {
+
+namespace v1 = ::ehcp::v1;
+
+// A left-aligned text table: a header row, a rule of dashes (under the
+// last column at most 40 wide, as it often holds long free text), then the
+// rows; columns two spaces apart, no trailing spaces. Widths count UTF-8
+// code points. Control characters in cells (newlines, tabs) print as
+// spaces, so one row is always one line.
+class Table {
+ public:
+  explicit Table(std::vector<std::string> headers);
+
+  // Adds a row. Missing trailing cells are empty; cells beyond the
+  // headers are dropped.
+  void AddRow(std::vector<std::string> cells);
+
+  size_t rows() const { return rows_.size(); }
+
+  // The table, each line ending in '\n'.
+  std::string Render() const;
+
+ private:
+  std::vector<std::string> headers_;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+// The words of an enum value: its name without the enum's prefix (the
+// name of its zero value less "UNSPECIFIED"), in lower case, with '_' as
+// spaces unless `keep_underscores`:
+//   REVIEW_OUTCOME_MAINTAIN -> "maintain"
+//   ADVICE_BODY_EDUCATIONAL_PSYCHOLOGIST -> "educational psychologist"
+//   EXCEPTION_LIMB_REG10_4_C (keep) -> "reg10_4_c"
+// A number the enum does not define -> "unknown (N)".
+std::string EnumWords(const google::protobuf::EnumDescriptor* type, int value,
+                      bool keep_underscores = false);
+
+// What kind of fact, in words: the payload's field name with spaces
+// ("request received", "final plan issued"); "no payload" when unset.
+std::string EventKindWords(const v1::EventPayload& payload);
+
+// The key details of an event in one line, e.g. "EP1 from educational
+// psychologist", "reg10_4_c for final_plan_20w: <reason>", "maintain",
+// "placement Oak Academy (secondary)"; a supersede is prefixed
+// "supersedes <event id>; ". Empty when the kind has no details.
+std::string EventDetails(const v1::Event& event);
+
+// A timestamp as "YYYY-MM-DD HH:MM:SSZ" (UTC, whole seconds); "-" when
+// unset.
+std::string FormatTimestamp(const google::protobuf::Timestamp& t);
+
+// The events of one case as a table: VER, POS, OCCURRED, RECORDED, EVENT,
+// DETAILS.
+std::string EventsTable(absl::Span<const v1::Event> events);
+
+// A case's state as "label  value" lines: identity, version, stage, plan,
+// who notices go to, key dates ("-" when none), open advice, voided count.
+std::string CaseStateText(const v1::CaseState& state);
+
+// One line for `tail`: position, occurred_on, case id and version, kind,
+// details; no trailing newline.
+std::string TailLine(const v1::Event& event);
+
+// The result of an append: what was written (or replayed), then one line
+// per event with its version, position, date and kind.
+std::string AppendText(const v1::AppendEventsResponse& response);
+
+// `message` in protobuf's JSON mapping, indented when `pretty` (a newline
+// ends pretty output), else on one line. INTERNAL if protobuf cannot print
+// it (it can for every ehcp.v1 message).
+absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message,
+                                   bool pretty);
+
+// `show --json`: one indented object {"events": [...], "state": {...}}
+// ending in a newline, each part in protobuf's JSON mapping.
+absl::StatusOr<std::string> ShowJson(absl::Span<const v1::Event> events,
+                                     const v1::CaseState& state);
+
+}  // namespace ehcp::tools
+
+#endif  // EHCP_TOOLS_RENDER_H_
