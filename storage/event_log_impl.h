@@ -1,0 +1,192 @@
+// EventLogImpl: the RocksDB-backed EventLog. Split over three files:
+// event_log_open.cc (open, close, notifications), event_log_write.cc (the
+// group commit) and event_log_read.cc (reads and chain verification).
+//
+// Group commit. AppendAsync validates the request and queues it. If no
+// appender is committing, the caller becomes the committer and loops: take
+// the queue (up to the batch caps), build one WriteBatch (BatchBuilder),
+// write it (WAL synced, with Options::sync), publish the new head, give up
+// the role, run the batch's callbacks and due notifications, and take the
+// role back if more requests queued meanwhile and nobody else took it.
+// Giving the role up before the callbacks lets another appender commit the
+// next batch while they run, and lets a callback call Close(). A lone append
+// thus commits on its own thread with no hand-off; concurrent ones share a
+// batch and one fsync.
+//
+// Locks, in acquisition order:
+//   db_mu_     the database's lifetime: shared by readers and the committer,
+//              exclusive to Close.
+//   commit_mu_ the committed head; held by the committer for a whole commit
+//              (never contended in steady state: there is one committer).
+//   cache_mu_  the stream version cache.
+//   mu_        the queue, the committer role, close state, notifications
+//              and counters; held only briefly.
+// No lock is held while a callback runs.
+#ifndef EHCP_STORAGE_EVENT_LOG_IMPL_H_
+#define EHCP_STORAGE_EVENT_LOG_IMPL_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "rocksdb/db.h"
+#include "storage/batch_builder.h"
+#include "storage/event_log.h"
+#include "storage/format.h"
+#include "storage/position_waiters.h"
+
+namespace ehcp::storage {
+
+class EventLogImpl final : public EventLog, private CommittedState {
+ public:
+  // See EventLog::Open.
+  static absl::StatusOr<std::unique_ptr<EventLog>> Open(const std::string& dir,
+                                                        const Options& options);
+
+  // Open, with RocksDB doing its I/O through `env` (for tests that inject
+  // failures); `env` must outlive the log. Null: the default Env.
+  static absl::StatusOr<std::unique_ptr<EventLog>> OpenWithEnv(
+      const std::string& dir, const Options& options, rocksdb::Env* env);
+
+  ~EventLogImpl() override;
+
+  void AppendAsync(AppendRequest request, AppendCallback done) override;
+  absl::StatusOr<std::optional<AppendResult>> LookupIdempotency(
+      std::string_view stream_id, std::string_view key,
+      std::string_view digest) const override;
+  absl::StatusOr<uint64_t> StreamVersion(
+      std::string_view stream_id) const override;
+  absl::StatusOr<std::vector<Record>> ReadStream(
+      std::string_view stream_id, uint64_t from_version, Direction direction,
+      size_t max_count) const override;
+  absl::StatusOr<std::vector<Record>> ReadAll(uint64_t from_position,
+                                              size_t max_count) const override;
+  uint64_t HeadPosition() const override {
+    return head_position_.load(std::memory_order_acquire);
+  }
+  uint64_t NotifyAfter(uint64_t position,
+                       absl::AnyInvocable<void(bool closed)> fn) override;
+  bool CancelNotify(uint64_t token) override;
+  bool WaitForPosition(uint64_t position, absl::Time deadline) const override;
+  absl::Status VerifyChain(uint64_t from_position,
+                           uint64_t to_position) const override;
+  Stats GetStats() const override;
+  void Close() override;
+
+ private:
+  // A queued append.
+  struct Pending {
+    AppendRequest request;
+    AppendCallback done;
+    size_t bytes = 0;                      // Payload size, for the batch cap.
+    absl::StatusOr<AppendResult> outcome;  // Set by Commit.
+  };
+  // What a commit leaves to run once its locks are released.
+  struct Completions {
+    std::vector<Pending> appends;
+    std::vector<PositionWaiters::Callback> notifications;
+  };
+
+  EventLogImpl(std::string dir, const Options& options, rocksdb::Env* env);
+
+  // event_log_open.cc
+  absl::Status OpenDatabase() ABSL_LOCKS_EXCLUDED(db_mu_, commit_mu_);
+  absl::Status CheckFamilies() const;
+  absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_, commit_mu_);
+  // Number of completion rounds of this log running on the calling thread
+  // (so that Close() from a callback does not wait for itself).
+  int CompletionDepthOnThisThread() const;
+
+  // event_log_write.cc
+  // Runs group commits while the calling thread holds the committer role,
+  // which it must hold on entry.
+  void CommitWhileQueued() ABSL_LOCKS_EXCLUDED(mu_, db_mu_, commit_mu_);
+  // Builds and writes one batch; fills each outcome; publishes the head;
+  // gives up the committer role and counts the caller as a completer.
+  Completions Commit(std::vector<Pending> batch)
+      ABSL_LOCKS_EXCLUDED(mu_, db_mu_, commit_mu_);
+  void RunCompletions(Completions completions) ABSL_LOCKS_EXCLUDED(mu_);
+  void TakeBatch(std::vector<Pending>* batch)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int64_t NextCommitTime() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+  void CacheStreamVersions(
+      const absl::flat_hash_map<std::string, uint64_t>& versions)
+      ABSL_LOCKS_EXCLUDED(cache_mu_);
+  void CacheStreamVersionLocked(std::string_view stream_id, uint64_t version)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(cache_mu_);
+  // CommittedState, for the committer (which holds db_mu_ and commit_mu_).
+  // Only the committer fills the cache from the database: a reader could
+  // otherwise cache a version the committer has just moved past.
+  absl::StatusOr<uint64_t> CommittedVersion(
+      std::string_view stream_id) override;
+  absl::StatusOr<std::optional<format::IdempotencyEntry>> CommittedIdempotency(
+      std::string_view key) override;
+
+  // event_log_read.cc
+  // A point read (at `snapshot`, if not null); nullopt if absent.
+  absl::StatusOr<std::optional<std::string>> Get(
+      rocksdb::ColumnFamilyHandle* family, std::string_view key,
+      std::string_view context,
+      const rocksdb::Snapshot* snapshot = nullptr) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  absl::StatusOr<uint64_t> ReadStreamVersion(std::string_view stream_id) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // The records at `positions`, which the stream index gives for
+  // `stream_id`'s `versions`.
+  absl::StatusOr<std::vector<Record>> ReadPositions(
+      std::string_view stream_id, const std::vector<uint64_t>& versions,
+      const std::vector<uint64_t>& positions) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // The hash that the record after `position` (or, for the last record,
+  // the stored log head) records for `position`.
+  absl::StatusOr<std::string> SuccessorWitness(
+      uint64_t position, const rocksdb::Snapshot* snapshot) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+
+  const std::string dir_;
+  const Options options_;
+  rocksdb::Env* const env_;  // Null: RocksDB's default.
+
+  mutable absl::Mutex db_mu_;
+  std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mu_);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_ ABSL_GUARDED_BY(db_mu_);
+  ColumnFamilies families_ ABSL_GUARDED_BY(db_mu_);
+
+  absl::Mutex commit_mu_ ABSL_ACQUIRED_AFTER(db_mu_);
+  format::LogHead committed_head_ ABSL_GUARDED_BY(commit_mu_);
+  // Sticky: after a failed write nothing more is written until reopened.
+  absl::Status write_error_ ABSL_GUARDED_BY(commit_mu_);
+
+  mutable absl::Mutex cache_mu_ ABSL_ACQUIRED_AFTER(commit_mu_);
+  absl::flat_hash_map<std::string, uint64_t> stream_versions_
+      ABSL_GUARDED_BY(cache_mu_);
+
+  mutable absl::Mutex mu_ ABSL_ACQUIRED_AFTER(commit_mu_, cache_mu_);
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(mu_);
+  bool committer_active_ ABSL_GUARDED_BY(mu_) = false;
+  // Threads running the callbacks of a finished commit.
+  int completers_ ABSL_GUARDED_BY(mu_) = 0;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  PositionWaiters waiters_ ABSL_GUARDED_BY(mu_);
+  Stats stats_ ABSL_GUARDED_BY(mu_);
+  // Stored under mu_ (after the batch is written), loaded lock-free.
+  std::atomic<uint64_t> head_position_{0};
+};
+
+// UNAVAILABLE: "event log is closed".
+absl::Status ClosedError();
+
+}  // namespace ehcp::storage
+
+#endif  // EHCP_STORAGE_EVENT_LOG_IMPL_H_

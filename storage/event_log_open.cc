@@ -1,0 +1,305 @@
+// EventLogImpl: opening, closing, notifications and counters.
+#include <algorithm>
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/filter_policy.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "storage/event_log_impl.h"
+#include "storage/hash.h"
+#include "storage/rocksdb_status.h"
+
+namespace ehcp::storage {
+namespace {
+
+// The families Open passes to RocksDB, in handle order. RocksDB requires
+// "default"; the log leaves it empty.
+const std::vector<std::string>& FamilyNames() {
+  static const auto* const names =
+      new std::vector<std::string>{rocksdb::kDefaultColumnFamilyName,
+                                   format::kLogFamily,
+                                   format::kStreamsFamily,
+                                   format::kHeadsFamily,
+                                   format::kIdempotencyFamily,
+                                   format::kMetaFamily};
+  return *names;
+}
+
+rocksdb::ColumnFamilyOptions FamilyOptions(
+    const std::shared_ptr<rocksdb::Cache>& cache, bool bloom) {
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  rocksdb::ColumnFamilyOptions family;
+  if (bloom) {
+    table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+    // Also in the memtable, where a look-up of an unused key would
+    // otherwise walk the skip list.
+    family.memtable_whole_key_filtering = true;
+    family.memtable_prefix_bloom_size_ratio = 0.05;
+  }
+  family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  // Payloads are the caller's (often already compact) bytes; the log is
+  // read mostly in order. See FORMAT.md, "Trade-offs".
+  family.compression = rocksdb::kNoCompression;
+  return family;
+}
+
+}  // namespace
+
+absl::Status ClosedError() {
+  return absl::UnavailableError("event log is closed");
+}
+
+EventLogImpl::EventLogImpl(std::string dir, const Options& options,
+                           rocksdb::Env* env)
+    : dir_(std::move(dir)), options_(options), env_(env) {}
+
+EventLogImpl::~EventLogImpl() { Close(); }
+
+absl::StatusOr<std::unique_ptr<EventLog>> EventLogImpl::Open(
+    const std::string& dir, const Options& options) {
+  return OpenWithEnv(dir, options, nullptr);
+}
+
+absl::StatusOr<std::unique_ptr<EventLog>> EventLogImpl::OpenWithEnv(
+    const std::string& dir, const Options& options, rocksdb::Env* env) {
+  if (dir.empty()) {
+    return absl::InvalidArgumentError("event log: directory must not be empty");
+  }
+  if (env == nullptr) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+      return absl::ErrnoToStatus(
+          error.value(), absl::StrCat("event log: create directory ", dir));
+    }
+  }  // Otherwise RocksDB creates it through `env` (one level only).
+  std::unique_ptr<EventLogImpl> log(new EventLogImpl(dir, options, env));
+  EHCP_RETURN_IF_ERROR(log->OpenDatabase());
+  return std::unique_ptr<EventLog>(std::move(log));
+}
+
+absl::Status EventLogImpl::CheckFamilies() const {
+  rocksdb::DBOptions db_options;
+  if (env_ != nullptr) db_options.env = env_;
+  if (!db_options.env->FileExists(dir_ + "/CURRENT").ok()) {
+    return absl::OkStatus();  // No database yet: Open creates one.
+  }
+  std::vector<std::string> found;
+  EHCP_RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::ListColumnFamilies(db_options, dir_, &found),
+                  "list column families"));
+  const absl::flat_hash_set<std::string> expected(FamilyNames().begin(),
+                                                  FamilyNames().end());
+  const absl::flat_hash_set<std::string> actual(found.begin(), found.end());
+  if (expected != actual) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("event log: ", dir_,
+                     " holds a RocksDB database that is not an event log "
+                     "(its column families differ)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status EventLogImpl::OpenDatabase() {
+  EHCP_RETURN_IF_ERROR(CheckFamilies());
+
+  rocksdb::DBOptions db_options;
+  if (env_ != nullptr) db_options.env = env_;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // A torn last write is a batch nobody was told of: drop it and keep the
+  // consistent prefix (FORMAT.md, "Recovery").
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Every family flushes at one sequence number, so the SST files never run
+  // ahead of one another or of the WAL.
+  db_options.atomic_flush = true;
+  db_options.max_open_files = options_.max_open_files;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+
+  std::shared_ptr<rocksdb::Cache> cache =
+      rocksdb::NewLRUCache(options_.block_cache_bytes);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : FamilyNames()) {
+    // Bloom filters where reads are point look-ups that usually miss or hit
+    // by key: stream heads and idempotency keys.
+    const bool bloom =
+        name == format::kHeadsFamily || name == format::kIdempotencyFamily;
+    descriptors.emplace_back(name, FamilyOptions(cache, bloom));
+  }
+
+  absl::MutexLock db_lock(&db_mu_);
+  absl::MutexLock commit_lock(&commit_mu_);
+  rocksdb::DB* db = nullptr;
+  EHCP_RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::Open(db_options, dir_, descriptors, &handles_, &db),
+      absl::StrCat("open ", dir_)));
+  db_.reset(db);
+  families_.log = handles_[1];
+  families_.streams = handles_[2];
+  families_.heads = handles_[3];
+  families_.idempotency = handles_[4];
+  families_.meta = handles_[5];
+  return LoadMeta();
+}
+
+absl::Status EventLogImpl::LoadMeta() {
+  // The format version: written once, when the log is created.
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), families_.meta,
+                                    format::kFormatVersionKey, &value);
+  if (status.IsNotFound()) {
+    std::unique_ptr<rocksdb::Iterator> it(
+        db_->NewIterator(rocksdb::ReadOptions(), families_.log));
+    it->SeekToFirst();
+    EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan log"));
+    if (it->Valid()) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event log: ", dir_, " has records but no format version"));
+    }
+    rocksdb::WriteOptions write_options;
+    write_options.sync = true;
+    EHCP_RETURN_IF_ERROR(FromRocksDb(
+        db_->Put(write_options, families_.meta, format::kFormatVersionKey,
+                 format::BigEndian64(format::kFormatVersion)),
+        "write format version"));
+  } else {
+    EHCP_RETURN_IF_ERROR(FromRocksDb(status, "read format version"));
+    EHCP_ASSIGN_OR_RETURN(uint64_t version, format::DecodeBigEndian64(
+                                                value, "meta format_version"));
+    if (version != format::kFormatVersion) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event log: ", dir_, " has format version ", version,
+          "; this build reads only version ", format::kFormatVersion));
+    }
+  }
+
+  // The head, cross-checked against the last record.
+  format::LogHead head;
+  status = db_->Get(rocksdb::ReadOptions(), families_.meta, format::kHeadKey,
+                    &value);
+  if (!status.IsNotFound()) {
+    EHCP_RETURN_IF_ERROR(FromRocksDb(status, "read log head"));
+    EHCP_ASSIGN_OR_RETURN(head, format::DecodeLogHead(value));
+  }
+  std::unique_ptr<rocksdb::Iterator> it(
+      db_->NewIterator(rocksdb::ReadOptions(), families_.log));
+  it->SeekToLast();
+  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan log"));
+  if (!it->Valid()) {
+    if (head.position != 0) {
+      return absl::DataLossError(
+          absl::StrCat("event log: the head names position ", head.position,
+                       " but the log is empty"));
+    }
+  } else {
+    EHCP_ASSIGN_OR_RETURN(
+        uint64_t last,
+        format::DecodeBigEndian64(it->key().ToStringView(), "log key"));
+    if (last != head.position) {
+      return absl::DataLossError(
+          absl::StrCat("event log: the log ends at position ", last,
+                       " but the head names position ", head.position));
+    }
+    if (Sha256(it->value().ToStringView()) != head.hash) {
+      return absl::DataLossError(
+          absl::StrCat("hash chain broken at position ", last,
+                       ": its stored bytes do not match the log head"));
+    }
+  }
+  committed_head_ = head;
+  absl::MutexLock lock(&mu_);
+  head_position_.store(head.position, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+void EventLogImpl::Close() {
+  std::deque<Pending> orphans;
+  std::vector<PositionWaiters::Callback> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    orphans.swap(queue_);
+    const int own = CompletionDepthOnThisThread();
+    struct Idle {
+      const EventLogImpl* log;
+      int own;
+    } idle{this, own};
+    mu_.Await(absl::Condition(
+        +[](Idle* idle) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+          return !idle->log->committer_active_ &&
+                 idle->log->completers_ <= idle->own;
+        },
+        &idle));
+    waiters = waiters_.TakeAll();
+  }
+  for (Pending& pending : orphans) std::move(pending.done)(ClosedError());
+  for (PositionWaiters::Callback& fn : waiters) fn(true);
+
+  absl::MutexLock lock(&db_mu_);
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle);
+  }
+  handles_.clear();
+  families_ = ColumnFamilies();
+  // Everything acknowledged is already in the WAL; a failure to close
+  // cleanly loses nothing and there is no caller to tell.
+  db_->Close().PermitUncheckedError();
+  db_.reset();
+}
+
+uint64_t EventLogImpl::NotifyAfter(uint64_t position,
+                                   absl::AnyInvocable<void(bool closed)> fn) {
+  bool closed;
+  {
+    absl::MutexLock lock(&mu_);
+    if (head_position_.load(std::memory_order_relaxed) > position) {
+      closed = false;
+    } else if (closed_) {
+      closed = true;
+    } else {
+      return waiters_.Add(position, std::move(fn));
+    }
+  }
+  fn(closed);
+  return 0;
+}
+
+bool EventLogImpl::CancelNotify(uint64_t token) {
+  absl::MutexLock lock(&mu_);
+  return waiters_.Remove(token);
+}
+
+bool EventLogImpl::WaitForPosition(uint64_t position,
+                                   absl::Time deadline) const {
+  if (HeadPosition() >= position) return true;
+  struct Wait {
+    const EventLogImpl* log;
+    uint64_t position;
+  } wait{this, position};
+  absl::MutexLock lock(&mu_);
+  mu_.AwaitWithDeadline(absl::Condition(
+                            +[](Wait* wait) ABSL_NO_THREAD_SAFETY_ANALYSIS {
+                              return wait->log->HeadPosition() >=
+                                         wait->position ||
+                                     wait->log->closed_;
+                            },
+                            &wait),
+                        deadline);
+  return HeadPosition() >= position;
+}
+
+EventLog::Stats EventLogImpl::GetStats() const {
+  absl::MutexLock lock(&mu_);
+  return stats_;
+}
+
+}  // namespace ehcp::storage
