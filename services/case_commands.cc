@@ -1,0 +1,336 @@
+#include "services/case_commands.h"
+
+#include <openssl/evp.h>
+
+#include <utility>
+#include <vector>
+
+#include "absl/random/random.h"
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "common/status_macros.h"
+#include "domain/admissibility.h"
+#include "domain/dates.h"
+#include "domain/validation.h"
+#include "google/protobuf/io/coded_stream.h"
+#include "google/protobuf/io/zero_copy_stream_impl_lite.h"
+#include "projections/event_codec.h"
+
+namespace ehcp::services {
+
+using projections::DecodeRecord;
+using projections::EncodeEvent;
+using projections::SetTimestampMicros;
+namespace {
+
+// An append whose expected version is "any" is retried this many times when
+// a concurrent append to the same case wins the race.
+constexpr int kMaxAttempts = 8;
+
+std::string Sha256(absl::string_view data) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
+  return std::string(reinterpret_cast<const char*>(digest), size);
+}
+
+std::string NewEventId() {
+  thread_local absl::BitGen gen;
+  return absl::StrFormat("%016x%016x", absl::Uniform<uint64_t>(gen),
+                         absl::Uniform<uint64_t>(gen));
+}
+
+// Serializes deterministically, so that the same request always has the
+// same digest.
+void AppendDeterministic(const google::protobuf::Message& message,
+                         std::string* out) {
+  std::string bytes;
+  {
+    google::protobuf::io::StringOutputStream stream(&bytes);
+    google::protobuf::io::CodedOutputStream coded(&stream);
+    coded.SetSerializationDeterministic(true);
+    message.SerializeToCodedStream(&coded);
+  }
+  absl::StrAppend(out, bytes.size(), ":", bytes);
+}
+
+// Identifies what an append asks for (not how: the expected version is
+// left out, so that a retry after a lost acknowledgement matches).
+std::string RequestDigest(const v1::AppendEventsRequest& request) {
+  std::string content = absl::StrCat(request.case_id().size(), ":",
+                                     request.case_id());
+  for (const v1::ProposedEvent& event : request.events()) {
+    AppendDeterministic(event, &content);
+  }
+  return Sha256(content);
+}
+
+absl::Status ValidateAppendRequest(const v1::AppendEventsRequest& request) {
+  if (request.case_id().empty()) {
+    return absl::InvalidArgumentError("case_id: is required");
+  }
+  if (request.events_size() == 0) {
+    return absl::InvalidArgumentError("events: at least one event is required");
+  }
+  if (request.events_size() > 1000) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "events: at most 1000 events per call, got ", request.events_size()));
+  }
+  if (request.idempotency_key().size() > 128) {
+    return absl::InvalidArgumentError(
+        "idempotency_key: must be at most 128 bytes");
+  }
+  if (request.expected_case() ==
+          v1::AppendEventsRequest::kExpectedVersion &&
+      request.expected_version() < 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected_version: must be at least 1 (a case starts at version 1 "
+        "when opened), got ",
+        request.expected_version()));
+  }
+  for (int i = 0; i < request.events_size(); ++i) {
+    EHCP_RETURN_IF_ERROR(domain::ValidateProposedEvent(
+        request.events(i), absl::StrCat("events[", i, "]")));
+  }
+  return absl::OkStatus();
+}
+
+v1::Event Stamp(const v1::ProposedEvent& proposed, const std::string& case_id,
+                int64_t version, absl::Time now, const std::string& principal,
+                const std::string& idempotency_key) {
+  v1::Event event;
+  event.set_event_id(NewEventId());
+  event.set_case_id(case_id);
+  event.set_case_version(version);
+  event.set_occurred_on(proposed.occurred_on());
+  SetTimestampMicros(absl::ToUnixMicros(now), event.mutable_recorded_at());
+  event.set_recorded_by(principal);
+  event.set_correlation_id(proposed.correlation_id());
+  event.set_causation_id(proposed.causation_id());
+  event.set_idempotency_key(idempotency_key);
+  event.set_supersedes_event_id(proposed.supersedes_event_id());
+  *event.mutable_payload() = proposed.payload();
+  return event;
+}
+
+// Puts the log's stamps (version, position, commit time) on the events.
+void ApplyResult(const storage::AppendResult& result,
+                 std::vector<v1::Event>* events) {
+  for (size_t i = 0; i < events->size(); ++i) {
+    v1::Event& e = (*events)[i];
+    e.set_case_version(static_cast<int64_t>(result.first_version + i));
+    e.set_global_position(static_cast<int64_t>(result.first_position + i));
+    SetTimestampMicros(result.recorded_at_micros, e.mutable_recorded_at());
+  }
+}
+
+}  // namespace
+
+std::string CaseIdFor(const std::string& la_code,
+                      const std::string& case_reference) {
+  const std::string digest =
+      Sha256(absl::StrCat(la_code, absl::string_view("\0", 1), case_reference));
+  return absl::StrCat(la_code, "-",
+                      absl::BytesToHexString(digest.substr(0, 8)));
+}
+
+struct CaseCommands::AppendCall {
+  v1::AppendEventsRequest request;
+  std::string principal;
+  std::string digest;
+  AppendDone done;
+  int attempts = 0;
+};
+
+CaseCommands::CaseCommands(storage::EventLog* log, CaseRepository* cases,
+                           Clock now)
+    : log_(log), cases_(cases), now_(std::move(now)) {}
+
+void CaseCommands::OpenCase(const v1::OpenCaseRequest& request,
+                            const std::string& principal, OpenDone done) {
+  if (absl::Status valid = domain::ValidateOpenCase(request); !valid.ok()) {
+    done(valid);
+    return;
+  }
+  const absl::Time now = now_();
+  const absl::CivilDay today = domain::LondonDate(now);
+  absl::CivilDay opened_on = today;
+  if (!request.opened_on().empty()) {
+    opened_on = *domain::ParseDate(request.opened_on(), "opened_on");
+    if (opened_on > today) {
+      done(absl::FailedPreconditionError(
+          absl::StrCat("rule envelope.not_in_future: opened_on ",
+                       request.opened_on(), " is after today (",
+                       domain::FormatDate(today), ")")));
+      return;
+    }
+  }
+  const std::string case_id =
+      CaseIdFor(request.la_code(), request.case_reference());
+  v1::ProposedEvent proposed;
+  proposed.set_occurred_on(domain::FormatDate(opened_on));
+  v1::CaseOpened* opened = proposed.mutable_payload()->mutable_case_opened();
+  opened->set_la_code(request.la_code());
+  opened->set_case_reference(request.case_reference());
+  opened->set_birth_month(request.birth_month());
+  std::vector<v1::Event> events = {
+      Stamp(proposed, case_id, 1, now, principal, "")};
+
+  storage::AppendRequest append;
+  append.stream_id = case_id;
+  append.expected = storage::ExpectedVersion::NoStream();
+  append.records.push_back(EncodeEvent(events[0]));
+  log_->AppendAsync(
+      std::move(append),
+      [this, case_id, request, events = std::move(events),
+       done = std::move(done)](
+          absl::StatusOr<storage::AppendResult> result) mutable {
+        if (!result.ok()) {
+          if (absl::IsAborted(result.status())) {
+            done(absl::AlreadyExistsError(absl::StrCat(
+                "case for ", request.la_code(), " reference \"",
+                request.case_reference(), "\" is already open as ",
+                case_id)));
+            return;
+          }
+          done(result.status());
+          return;
+        }
+        ApplyResult(*result, &events);
+        cases_->Appended(case_id, events);
+        v1::OpenCaseResponse response;
+        response.set_case_id(case_id);
+        *response.mutable_event() = events[0];
+        done(std::move(response));
+      });
+}
+
+void CaseCommands::Append(const v1::AppendEventsRequest& request,
+                          const std::string& principal, AppendDone done) {
+  if (absl::Status valid = ValidateAppendRequest(request); !valid.ok()) {
+    done(valid);
+    return;
+  }
+  auto call = std::make_shared<AppendCall>();
+  call->request = request;
+  call->principal = principal;
+  call->done = std::move(done);
+  if (!request.idempotency_key().empty()) {
+    call->digest = RequestDigest(request);
+    absl::StatusOr<std::optional<storage::AppendResult>> earlier =
+        log_->LookupIdempotency(request.case_id(), request.idempotency_key(),
+                                call->digest);
+    if (!earlier.ok()) {
+      call->done(earlier.status());
+      return;
+    }
+    if (earlier->has_value()) {
+      Replay(request.case_id(), **earlier, std::move(call->done));
+      return;
+    }
+  }
+  Attempt(std::move(call));
+}
+
+void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
+  const v1::AppendEventsRequest& request = call->request;
+  const std::string& case_id = request.case_id();
+  absl::StatusOr<std::shared_ptr<const CaseSnapshot>> snapshot =
+      cases_->Load(case_id);
+  if (!snapshot.ok()) {
+    call->done(snapshot.status());
+    return;
+  }
+  const int64_t version = (*snapshot)->version();
+  const bool exact =
+      request.expected_case() == v1::AppendEventsRequest::kExpectedVersion;
+  if (exact && request.expected_version() != version) {
+    call->done(absl::AbortedError(absl::StrCat(
+        "case ", case_id, ": expected version ", request.expected_version(),
+        ", actual version ", version)));
+    return;
+  }
+  const absl::Time now = now_();
+  std::vector<v1::Event> events;
+  events.reserve(request.events_size());
+  for (int i = 0; i < request.events_size(); ++i) {
+    events.push_back(Stamp(request.events(i), case_id, version + i + 1, now,
+                           call->principal, request.idempotency_key()));
+  }
+  if (absl::Status admissible = domain::Decide(
+          (*snapshot)->events, events, domain::LondonDate(now));
+      !admissible.ok()) {
+    call->done(admissible);
+    return;
+  }
+
+  storage::AppendRequest append;
+  append.stream_id = case_id;
+  append.expected = storage::ExpectedVersion::Exact(version);
+  append.idempotency_key = request.idempotency_key();
+  append.request_digest = call->digest;
+  append.records.reserve(events.size());
+  for (const v1::Event& e : events) append.records.push_back(EncodeEvent(e));
+  log_->AppendAsync(
+      std::move(append),
+      [this, call, events = std::move(events)](
+          absl::StatusOr<storage::AppendResult> result) mutable {
+        const std::string& case_id = call->request.case_id();
+        if (!result.ok()) {
+          // Another append to the case won the race. With an exact expected
+          // version the caller must re-read; with "any" we decide again on
+          // the new state.
+          const bool exact = call->request.expected_case() ==
+                             v1::AppendEventsRequest::kExpectedVersion;
+          if (absl::IsAborted(result.status()) && !exact &&
+              ++call->attempts < kMaxAttempts) {
+            cases_->Invalidate(case_id);
+            Attempt(std::move(call));
+            return;
+          }
+          call->done(result.status());
+          return;
+        }
+        if (result->replayed) {
+          Replay(case_id, *result, std::move(call->done));
+          return;
+        }
+        ApplyResult(*result, &events);
+        cases_->Appended(case_id, events);
+        v1::AppendEventsResponse response;
+        response.set_case_version(static_cast<int64_t>(result->last_version));
+        response.set_global_position(
+            static_cast<int64_t>(result->last_position));
+        for (v1::Event& e : events) *response.add_events() = std::move(e);
+        call->done(std::move(response));
+      });
+}
+
+void CaseCommands::Replay(const std::string& case_id,
+                          const storage::AppendResult& first,
+                          AppendDone done) {
+  v1::AppendEventsResponse response;
+  response.set_replayed(true);
+  response.set_case_version(static_cast<int64_t>(first.last_version));
+  response.set_global_position(static_cast<int64_t>(first.last_position));
+  absl::StatusOr<std::vector<storage::Record>> records = log_->ReadStream(
+      case_id, first.first_version, storage::Direction::kForwards,
+      first.last_version - first.first_version + 1);
+  if (!records.ok()) {
+    done(records.status());
+    return;
+  }
+  for (const storage::Record& record : *records) {
+    absl::StatusOr<v1::Event> event = DecodeRecord(record);
+    if (!event.ok()) {
+      done(event.status());
+      return;
+    }
+    *response.add_events() = *std::move(event);
+  }
+  done(std::move(response));
+}
+
+}  // namespace ehcp::services

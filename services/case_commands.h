@@ -1,0 +1,75 @@
+// The case commands behind the gRPC adapter: open a case, append events.
+//
+// This is where one event's path (architecture.md, "The way one event
+// travels") is put together: validate the input (domain), replay an
+// idempotent retry, load the case (repository), stamp the envelopes, decide
+// admissibility on the whole journey (domain), and hand the records to the
+// log's group commit (storage). The caller is told only after the write is
+// durable.
+//
+// Results arrive through a callback so that a gRPC reactor can be finished
+// from the group-commit thread without blocking a gRPC thread. The callback
+// may run on the calling thread or on another appender's thread, never
+// while a lock is held.
+//
+// Thread safety: safe for concurrent use.
+#ifndef EHCP_SERVICES_CASE_COMMANDS_H_
+#define EHCP_SERVICES_CASE_COMMANDS_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "ehcp/v1/case_service.pb.h"
+#include "services/case_repository.h"
+#include "storage/event_log.h"
+
+namespace ehcp::services {
+
+// The case id for a council's reference: "<la_code>-<16 hex digits>" where
+// the digits are the start of SHA-256(la_code, 0x00, case_reference).
+std::string CaseIdFor(const std::string& la_code,
+                      const std::string& case_reference);
+
+class CaseCommands {
+ public:
+  using Clock = std::function<absl::Time()>;
+  using AppendDone =
+      absl::AnyInvocable<void(absl::StatusOr<v1::AppendEventsResponse>)>;
+  using OpenDone =
+      absl::AnyInvocable<void(absl::StatusOr<v1::OpenCaseResponse>)>;
+
+  // `log` and `cases` must outlive this object. `now` gives the current
+  // instant (today's London date is derived from it).
+  CaseCommands(storage::EventLog* log, CaseRepository* cases, Clock now);
+
+  // Opens a case. INVALID_ARGUMENT naming the field; ALREADY_EXISTS naming
+  // the existing case id; FAILED_PRECONDITION when opened_on is in the
+  // future.
+  void OpenCase(const v1::OpenCaseRequest& request,
+                const std::string& principal, OpenDone done);
+
+  // Appends events. INVALID_ARGUMENT naming the field; NOT_FOUND for an
+  // unknown case; ABORTED with the actual version when expected_version does
+  // not match; FAILED_PRECONDITION naming the rule when the journey would
+  // become impossible; UNAVAILABLE when the log is closed.
+  void Append(const v1::AppendEventsRequest& request,
+              const std::string& principal, AppendDone done);
+
+ private:
+  struct AppendCall;
+  void Attempt(std::shared_ptr<AppendCall> call);
+  void Replay(const std::string& case_id, const storage::AppendResult& first,
+              AppendDone done);
+
+  storage::EventLog* const log_;
+  CaseRepository* const cases_;
+  const Clock now_;
+};
+
+}  // namespace ehcp::services
+
+#endif  // EHCP_SERVICES_CASE_COMMANDS_H_

@@ -1,0 +1,79 @@
+// The gRPC adapter of the case API (ehcp.v1.CaseService).
+//
+// Thin by design: each method converts the request, calls the command or
+// read it stands for, and converts the result (absl::Status to
+// grpc::Status once, here). Appends finish their reactor from the log's
+// group-commit callback, so no gRPC thread waits for a disk sync; Subscribe
+// is a self-owning write reactor that is woken by the log when new events
+// commit.
+//
+// Thread safety: called concurrently by gRPC; safe.
+#ifndef EHCP_SERVICES_CASE_SERVICE_H_
+#define EHCP_SERVICES_CASE_SERVICE_H_
+
+#include <memory>
+#include <string>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/synchronization/mutex.h"
+#include "ehcp/v1/case_service.grpc.pb.h"
+#include "services/case_commands.h"
+#include "services/case_repository.h"
+#include "storage/event_log.h"
+
+namespace ehcp::services {
+
+class CaseServiceImpl final : public v1::CaseService::CallbackService {
+ public:
+  // All pointers must outlive the service.
+  CaseServiceImpl(storage::EventLog* log, CaseRepository* cases,
+                  CaseCommands* commands, CaseCommands::Clock now);
+  ~CaseServiceImpl() override;
+
+  grpc::ServerUnaryReactor* OpenCase(grpc::CallbackServerContext* context,
+                                     const v1::OpenCaseRequest* request,
+                                     v1::OpenCaseResponse* response) override;
+  grpc::ServerUnaryReactor* AppendEvents(
+      grpc::CallbackServerContext* context,
+      const v1::AppendEventsRequest* request,
+      v1::AppendEventsResponse* response) override;
+  grpc::ServerUnaryReactor* ReadCase(grpc::CallbackServerContext* context,
+                                     const v1::ReadCaseRequest* request,
+                                     v1::ReadCaseResponse* response) override;
+  grpc::ServerUnaryReactor* ReadLog(grpc::CallbackServerContext* context,
+                                    const v1::ReadLogRequest* request,
+                                    v1::ReadLogResponse* response) override;
+  grpc::ServerWriteReactor<v1::SubscribeResponse>* Subscribe(
+      grpc::CallbackServerContext* context,
+      const v1::SubscribeRequest* request) override;
+  grpc::ServerUnaryReactor* GetCaseState(
+      grpc::CallbackServerContext* context,
+      const v1::GetCaseStateRequest* request,
+      v1::GetCaseStateResponse* response) override;
+
+  // Ends every open subscription (they finish with UNAVAILABLE) and refuses
+  // new ones with UNAVAILABLE. Called when the server begins to stop, so
+  // that streams do not hold the shutdown until its deadline.
+  void StopSubscriptions();
+
+ private:
+  class SubscribeReactor;
+  friend class SubscribeReactor;
+  void Register(SubscribeReactor* reactor);
+  void Unregister(SubscribeReactor* reactor);
+
+  storage::EventLog* const log_;
+  CaseRepository* const cases_;
+  CaseCommands* const commands_;
+  const CaseCommands::Clock now_;
+
+  absl::Mutex mu_;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  absl::flat_hash_set<SubscribeReactor*> subscriptions_
+      ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace ehcp::services
+
+#endif  // EHCP_SERVICES_CASE_SERVICE_H_

@@ -1,0 +1,16 @@
+// Conversion of absl::Status to grpc::Status, done once at the service edge.
+#ifndef EHCP_SERVICES_GRPC_STATUS_H_
+#define EHCP_SERVICES_GRPC_STATUS_H_
+
+#include "absl/status/status.h"
+#include "grpcpp/support/status.h"
+
+namespace ehcp::services {
+
+// Same code (the numeric values of absl::StatusCode and grpc::StatusCode
+// coincide) and message.
+grpc::Status ToGrpcStatus(const absl::Status& status);
+
+}  // namespace ehcp::services
+
+#endif  // EHCP_SERVICES_GRPC_STATUS_H_

@@ -1,0 +1,76 @@
+#include "services/server.h"
+
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "grpcpp/ext/proto_server_reflection_plugin.h"
+#include "grpcpp/health_check_service_interface.h"
+#include "grpcpp/security/server_credentials.h"
+#include "grpcpp/server.h"
+#include "grpcpp/server_builder.h"
+#include "services/case_repository.h"
+#include "services/case_service.h"
+#include "storage/event_log.h"
+
+namespace ehcp::services {
+
+absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
+    const ServerOptions& options) {
+  if (options.listen_address.empty() ||
+      options.listen_address.find(':') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "listen: \"", options.listen_address, "\" is not host:port"));
+  }
+  std::unique_ptr<EhcpServer> server(new EhcpServer);
+  storage::EventLog::Options log_options;
+  log_options.sync = options.sync;
+  absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
+      storage::EventLog::Open(options.data_dir, log_options);
+  if (!log.ok()) return log.status();
+  server->log_ = *std::move(log);
+  server->cases_ = std::make_unique<CaseRepository>(server->log_.get(),
+                                                    options.max_cached_cases);
+  server->commands_ = std::make_unique<CaseCommands>(
+      server->log_.get(), server->cases_.get(), options.now);
+  server->service_ = std::make_unique<CaseServiceImpl>(
+      server->log_.get(), server->cases_.get(), server->commands_.get(),
+      options.now);
+
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen_address,
+                           grpc::InsecureServerCredentials(), &server->port_);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.RegisterService(server->service_.get());
+  server->server_ = builder.BuildAndStart();
+  if (server->server_ == nullptr || server->port_ == 0) {
+    server->server_.reset();
+    server->log_->Close();
+    return absl::UnavailableError(absl::StrCat(
+        "cannot listen on ", options.listen_address,
+        " (address in use or not valid)"));
+  }
+  return server;
+}
+
+EhcpServer::~EhcpServer() { Shutdown(); }
+
+void EhcpServer::Shutdown(absl::Duration grace) {
+  absl::MutexLock lock(&shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_ != nullptr) {
+    service_->StopSubscriptions();
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
+    server_->Wait();
+  }
+  if (log_ != nullptr) log_->Close();
+}
+
+void EhcpServer::Wait() {
+  if (server_ != nullptr) server_->Wait();
+}
+
+}  // namespace ehcp::services

@@ -1,0 +1,151 @@
+#include "tests/services/journey_builder.h"
+
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "gtest/gtest.h"
+
+namespace ehcp::testing {
+namespace {
+
+v1::ProposedEvent On(const std::string& on) {
+  v1::ProposedEvent e;
+  e.set_occurred_on(on);
+  return e;
+}
+
+}  // namespace
+
+v1::ProposedEvent Request(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_request_received()->set_source(
+      v1::REQUEST_SOURCE_PARENT);
+  return e;
+}
+
+v1::ProposedEvent DecideToAssess(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_assessment_decision()->set_outcome(
+      v1::ASSESSMENT_DECISION_OUTCOME_ASSESS);
+  return e;
+}
+
+v1::ProposedEvent RefuseToAssess(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_assessment_decision()->set_outcome(
+      v1::ASSESSMENT_DECISION_OUTCOME_NOT_ASSESS);
+  return e;
+}
+
+v1::ProposedEvent AskAdvice(const std::string& on, const std::string& id) {
+  v1::ProposedEvent e = On(on);
+  auto* p = e.mutable_payload()->mutable_advice_requested();
+  p->set_advice_id(id);
+  p->set_body(v1::ADVICE_BODY_HEALTH);
+  return e;
+}
+
+v1::ProposedEvent GetAdvice(const std::string& on, const std::string& id) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_advice_received()->set_advice_id(id);
+  return e;
+}
+
+v1::ProposedEvent Draft(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_draft_plan_served();
+  return e;
+}
+
+v1::ProposedEvent Final(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  auto* p = e.mutable_payload()->mutable_final_plan_issued();
+  p->set_placement("URN 118000");
+  p->set_phase(v1::EDUCATION_PHASE_PRIMARY);
+  return e;
+}
+
+v1::ProposedEvent Review(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_review_meeting_held();
+  return e;
+}
+
+v1::ProposedEvent Maintain(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_review_decision()->set_outcome(
+      v1::REVIEW_OUTCOME_MAINTAIN);
+  return e;
+}
+
+v1::ProposedEvent Cease(const std::string& on) {
+  v1::ProposedEvent e = On(on);
+  e.mutable_payload()->mutable_plan_ceased()->set_reason(
+      v1::CESSATION_REASON_NEEDS_MET);
+  return e;
+}
+
+std::vector<v1::ProposedEvent> StandardJourney() {
+  return {Request("2024-01-08"),        DecideToAssess("2024-02-16"),
+          AskAdvice("2024-02-20", "H1"), GetAdvice("2024-04-15", "H1"),
+          Draft("2024-05-10"),           Final("2024-05-31")};
+}
+
+v1::AppendEventsRequest AppendRequest(
+    const std::string& case_id, const std::vector<v1::ProposedEvent>& events) {
+  v1::AppendEventsRequest request;
+  request.set_case_id(case_id);
+  for (const v1::ProposedEvent& e : events) *request.add_events() = e;
+  return request;
+}
+
+TempDir::TempDir() {
+  std::string pattern =
+      (std::filesystem::temp_directory_path() / "ehcp-test-XXXXXX").string();
+  char* made = mkdtemp(pattern.data());
+  EXPECT_NE(made, nullptr);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  std::filesystem::remove_all(path_, ignored);
+}
+
+TestServer::TestServer(const std::string& data_dir) {
+  services::ServerOptions options;
+  options.data_dir = data_dir;
+  options.listen_address = "127.0.0.1:0";
+  options.now = [] {
+    return absl::FromCivil(absl::CivilSecond(2026, 11, 23, 12, 0, 0),
+                           absl::UTCTimeZone());
+  };
+  auto server = services::EhcpServer::Start(options);
+  EXPECT_TRUE(server.ok()) << server.status();
+  server_ = *std::move(server);
+  channel_ = grpc::CreateChannel(
+      "127.0.0.1:" + std::to_string(server_->port()),
+      grpc::InsecureChannelCredentials());
+  stub_ = v1::CaseService::NewStub(channel_);
+}
+
+TestServer::~TestServer() { server_->Shutdown(); }
+
+std::string TestServer::OpenCase(const std::string& ref,
+                                 const std::string& la) {
+  grpc::ClientContext context;
+  v1::OpenCaseRequest request;
+  request.set_la_code(la);
+  request.set_case_reference(ref);
+  request.set_birth_month("2015-03");
+  request.set_opened_on("2024-01-02");
+  v1::OpenCaseResponse response;
+  grpc::Status status = stub_->OpenCase(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  return response.case_id();
+}
+
+}  // namespace ehcp::testing

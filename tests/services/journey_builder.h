@@ -1,0 +1,72 @@
+// Test helpers: build proposed events and requests tersely, and run a real
+// ehcpd in process on port 0 over a temporary data directory.
+#ifndef EHCP_TESTS_SERVICES_JOURNEY_BUILDER_H_
+#define EHCP_TESTS_SERVICES_JOURNEY_BUILDER_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ehcp/v1/case_service.grpc.pb.h"
+#include "grpcpp/grpcpp.h"
+#include "services/server.h"
+
+namespace ehcp::testing {
+
+namespace v1 = ::ehcp::v1;
+
+// Events of a journey, by occurred_on date.
+v1::ProposedEvent Request(const std::string& on);
+v1::ProposedEvent DecideToAssess(const std::string& on);
+v1::ProposedEvent RefuseToAssess(const std::string& on);
+v1::ProposedEvent AskAdvice(const std::string& on, const std::string& id);
+v1::ProposedEvent GetAdvice(const std::string& on, const std::string& id);
+v1::ProposedEvent Draft(const std::string& on);
+v1::ProposedEvent Final(const std::string& on);
+v1::ProposedEvent Review(const std::string& on);
+v1::ProposedEvent Maintain(const std::string& on);
+v1::ProposedEvent Cease(const std::string& on);
+
+// The standard journey of these tests: request 2024-01-08 through a final
+// plan on 2024-05-31 (6 events).
+std::vector<v1::ProposedEvent> StandardJourney();
+
+v1::AppendEventsRequest AppendRequest(
+    const std::string& case_id, const std::vector<v1::ProposedEvent>& events);
+
+// A fresh temporary directory, removed with the object.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// An in-process ehcpd on 127.0.0.1:0 with a stub connected to it. Its
+// clock says 2026-11-23 12:00 UTC unless the test sets `now`.
+class TestServer {
+ public:
+  explicit TestServer(const std::string& data_dir);
+  ~TestServer();
+
+  v1::CaseService::Stub& stub() { return *stub_; }
+  std::shared_ptr<grpc::Channel> channel() { return channel_; }
+  int port() const { return server_->port(); }
+  void Stop() { server_->Shutdown(); }
+
+  // Opens a case for reference `ref` in Medway; fails the test on error.
+  std::string OpenCase(const std::string& ref,
+                       const std::string& la = "E06000035");
+
+ private:
+  std::unique_ptr<services::EhcpServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::CaseService::Stub> stub_;
+};
+
+}  // namespace ehcp::testing
+
+#endif  // EHCP_TESTS_SERVICES_JOURNEY_BUILDER_H_
