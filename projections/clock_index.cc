@@ -1,0 +1,336 @@
+// ClockIndex: opening, closing, the tailer thread and the public forwarding
+// methods. Writing the index is index_writer.cc; the reports are
+// clock_queries.cc.
+#include "projections/clock_index.h"
+
+#include <filesystem>
+#include <system_error>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/status_macros.h"
+#include "projections/clock_index_impl.h"
+#include "rocksdb/cache.h"
+#include "rocksdb/options.h"
+#include "rocksdb/table.h"
+#include "storage/rocksdb_status.h"
+
+namespace ehcp::projections {
+namespace {
+
+namespace fmt = index_format;
+using storage::FromRocksDb;
+
+// The families, in handle order. RocksDB requires "default"; the index
+// leaves it empty.
+const std::vector<std::string>& FamilyNames() {
+  static const auto* const names =
+      new std::vector<std::string>{rocksdb::kDefaultColumnFamilyName,
+                                   fmt::kLateFamily,
+                                   fmt::kStoppedFamily,
+                                   fmt::kCasesFamily,
+                                   fmt::kLasFamily,
+                                   fmt::kMetaFamily};
+  return *names;
+}
+
+}  // namespace
+
+ClockIndex::Impl::Impl(std::string dir, storage::EventLog* log,
+                       const Options& options)
+    : dir_(std::move(dir)), log_(log), options_(options) {}
+
+ClockIndex::Impl::~Impl() { Close(); }
+
+absl::Status ClockIndex::Impl::ClosedError() const {
+  return absl::UnavailableError("clock index is closed");
+}
+
+absl::Status ClockIndex::Impl::CheckFamilies() const {
+  rocksdb::DBOptions db_options;
+  if (!db_options.env->FileExists(dir_ + "/CURRENT").ok()) {
+    return absl::OkStatus();  // No database yet: Open creates one.
+  }
+  std::vector<std::string> found;
+  EHCP_RETURN_IF_ERROR(
+      FromRocksDb(rocksdb::DB::ListColumnFamilies(db_options, dir_, &found),
+                  "clock index: list column families"));
+  const absl::flat_hash_set<std::string> expected(FamilyNames().begin(),
+                                                  FamilyNames().end());
+  const absl::flat_hash_set<std::string> actual(found.begin(), found.end());
+  if (expected != actual) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("clock index: ", dir_,
+                     " holds a RocksDB database that is not a clock index "
+                     "(its column families differ)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ClockIndex::Impl::OpenDatabase() {
+  EHCP_RETURN_IF_ERROR(CheckFamilies());
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  // The index is written without fsync (it is rebuildable from the log and
+  // its checkpoint travels in every batch): after a power cut, recovery
+  // keeps a consistent prefix of batches (FORMAT.md, "Durability").
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  db_options.atomic_flush = true;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 4;
+  db_options.max_open_files = 256;
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
+  rocksdb::ColumnFamilyOptions family;
+  family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : FamilyNames()) {
+    descriptors.emplace_back(name, family);
+  }
+
+  absl::MutexLock apply_lock(&apply_mu_);
+  {
+    absl::WriterMutexLock db_lock(&db_mu_);
+    rocksdb::DB* db = nullptr;
+    EHCP_RETURN_IF_ERROR(FromRocksDb(
+        rocksdb::DB::Open(db_options, dir_, descriptors, &handles_, &db),
+        absl::StrCat("clock index: open ", dir_)));
+    db_.reset(db);
+    families_.late = handles_[1];
+    families_.stopped = handles_[2];
+    families_.cases = handles_[3];
+    families_.las = handles_[4];
+    families_.meta = handles_[5];
+  }
+  return LoadMeta();
+}
+
+absl::Status ClockIndex::Impl::LoadMeta() {
+  absl::ReaderMutexLock db_lock(&db_mu_);
+  rocksdb::DB* db = db_.get();
+  auto get = [&](const char* key, std::string* value) -> absl::StatusOr<bool> {
+    rocksdb::Status s =
+        db->Get(rocksdb::ReadOptions(), families_.meta, key, value);
+    if (s.IsNotFound()) return false;
+    EHCP_RETURN_IF_ERROR(
+        FromRocksDb(s, absl::StrCat("clock index: read meta ", key)));
+    return true;
+  };
+  std::string value;
+  EHCP_ASSIGN_OR_RETURN(bool has_version, get(fmt::kFormatVersionKey, &value));
+  if (!has_version) {
+    for (size_t i = 1; i < handles_.size(); ++i) {
+      std::unique_ptr<rocksdb::Iterator> it(
+          db->NewIterator(rocksdb::ReadOptions(), handles_[i]));
+      it->SeekToFirst();
+      EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "clock index: scan"));
+      if (it->Valid()) {
+        return absl::FailedPreconditionError(absl::StrCat(
+            "clock index: ", dir_, " has keys but no format version"));
+      }
+    }
+    EHCP_RETURN_IF_ERROR(FromRocksDb(
+        db->Put(rocksdb::WriteOptions(), families_.meta, fmt::kFormatVersionKey,
+                fmt::BigEndian64(fmt::kFormatVersion)),
+        "clock index: write format version"));
+  } else {
+    EHCP_ASSIGN_OR_RETURN(uint64_t version,
+                          fmt::DecodeBigEndian64(value, "meta format_version"));
+    if (version != fmt::kFormatVersion) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("clock index: ", dir_, " has format version ", version,
+                       "; this build reads only version ", fmt::kFormatVersion,
+                       " (delete the directory to rebuild the index)"));
+    }
+  }
+  uint64_t checkpoint = 0, indexed = 0, rebuild_until = 0;
+  EHCP_ASSIGN_OR_RETURN(bool has, get(fmt::kCheckpointKey, &value));
+  if (has) {
+    EHCP_ASSIGN_OR_RETURN(checkpoint,
+                          fmt::DecodeBigEndian64(value, "meta checkpoint"));
+  }
+  EHCP_ASSIGN_OR_RETURN(has, get(fmt::kIndexedCasesKey, &value));
+  if (has) {
+    EHCP_ASSIGN_OR_RETURN(indexed,
+                          fmt::DecodeBigEndian64(value, "meta indexed_cases"));
+  }
+  EHCP_ASSIGN_OR_RETURN(has, get(fmt::kRebuildUntilKey, &value));
+  if (has) {
+    EHCP_ASSIGN_OR_RETURN(rebuild_until,
+                          fmt::DecodeBigEndian64(value, "meta rebuild_until"));
+  }
+  const uint64_t head = log_->HeadPosition();
+  if (checkpoint > head) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "clock index: ", dir_, " has read the log up to position ", checkpoint,
+        " but the log's head is ", head,
+        ": it was built from another log (delete the directory to rebuild "
+        "it)"));
+  }
+  applied_ = checkpoint;
+  rebuild_until_ = rebuild_until > checkpoint ? rebuild_until : 0;
+  indexed_cases_.store(indexed);
+  Publish();
+  return absl::OkStatus();
+}
+
+void ClockIndex::Impl::Publish() {
+  absl::MutexLock lock(&mu_);
+  rebuilding_.store(rebuild_until_ != 0);
+  applied_mirror_.store(applied_);
+  published_.store(rebuild_until_ != 0 ? 0 : applied_);
+}
+
+bool ClockIndex::Impl::WaitForCheckpoint(uint64_t position,
+                                         absl::Time deadline) const {
+  absl::MutexLock lock(&mu_);
+  auto reached = [this, position]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return published_.load() >= position || closing_;
+  };
+  mu_.AwaitWithDeadline(absl::Condition(&reached), deadline);
+  return published_.load() >= position;
+}
+
+IndexStatus ClockIndex::Impl::Status() const {
+  IndexStatus status;
+  status.checkpoint = published_.load();
+  status.head = log_->HeadPosition();
+  status.lag =
+      status.head > status.checkpoint ? status.head - status.checkpoint : 0;
+  status.indexed_cases = indexed_cases_.load();
+  status.rebuilding = rebuilding_.load();
+  absl::MutexLock lock(&mu_);
+  status.tailer_error = tailer_error_;
+  return status;
+}
+
+void ClockIndex::Impl::StartTailer() {
+  tailer_ = std::thread([this] { TailLoop(); });
+}
+
+void ClockIndex::Impl::TailLoop() {
+  while (!stopping_.load()) {
+    absl::Status status = CatchUpTo(UINT64_MAX);
+    if (stopping_.load()) return;
+    if (status.ok() && wake_->log_closed()) {
+      // Nothing more will come; keep polling until Close().
+      status = absl::UnavailableError("event log is closed");
+    }
+    {
+      absl::MutexLock lock(&mu_);
+      tailer_error_ = status;
+    }
+    uint64_t token = 0;
+    if (status.ok()) {
+      // Woken by the next commit past what was just applied. The callback
+      // only signals: it may run on an appender's thread.
+      std::shared_ptr<Wake> wake = wake_;
+      token = log_->NotifyAfter(applied_mirror_.load(), [wake](bool closed) {
+        wake->Signal(/*log_closed=*/closed);
+      });
+    }
+    wake_->Wait(options_.poll_interval);
+    if (token != 0) log_->CancelNotify(token);
+  }
+}
+
+void ClockIndex::Impl::Close() {
+  {
+    absl::MutexLock lock(&mu_);
+    if (closing_) {
+      mu_.Await(absl::Condition(&closed_));
+      return;
+    }
+    closing_ = true;
+  }
+  stopping_.store(true);
+  wake_->Signal();
+  if (tailer_.joinable()) tailer_.join();
+  {
+    absl::MutexLock apply_lock(&apply_mu_);
+    absl::WriterMutexLock db_lock(&db_mu_);
+    if (db_ != nullptr) {
+      for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+        db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+      }
+      handles_.clear();
+      families_ = IndexFamilies();
+      db_->Close().PermitUncheckedError();
+      db_.reset();
+    }
+  }
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+}
+
+// ---------------------------------------------------------------------------
+// ClockIndex: forwarding.
+
+absl::StatusOr<std::unique_ptr<ClockIndex>> ClockIndex::Open(
+    const std::string& dir, storage::EventLog* log, const Options& options) {
+  if (dir.empty()) {
+    return absl::InvalidArgumentError(
+        "clock index: directory must not be empty");
+  }
+  if (log == nullptr) {
+    return absl::InvalidArgumentError("clock index: no event log given");
+  }
+  if (options.batch_size < 1 || options.batch_size > storage::kMaxPageSize) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("clock index: batch_size must be 1-",
+                     storage::kMaxPageSize, ", got ", options.batch_size));
+  }
+  std::error_code error;
+  std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::ErrnoToStatus(
+        error.value(), absl::StrCat("clock index: create directory ", dir));
+  }
+  auto impl = std::make_unique<Impl>(dir, log, options);
+  EHCP_RETURN_IF_ERROR(impl->OpenDatabase());
+  if (options.start_tailer) impl->StartTailer();
+  return std::unique_ptr<ClockIndex>(new ClockIndex(std::move(impl)));
+}
+
+ClockIndex::ClockIndex(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ClockIndex::~ClockIndex() { Close(); }
+
+absl::Status ClockIndex::CatchUp() { return impl_->CatchUpTo(UINT64_MAX); }
+
+absl::Status ClockIndex::CatchUpTo(uint64_t position) {
+  return impl_->CatchUpTo(position);
+}
+
+bool ClockIndex::WaitForCheckpoint(uint64_t position,
+                                   absl::Time deadline) const {
+  return impl_->WaitForCheckpoint(position, deadline);
+}
+
+uint64_t ClockIndex::Checkpoint() const { return impl_->Checkpoint(); }
+
+IndexStatus ClockIndex::Status() const { return impl_->Status(); }
+
+absl::StatusOr<RebuildResult> ClockIndex::Rebuild() { return impl_->Rebuild(); }
+
+absl::StatusOr<BreachPage> ClockIndex::ListBreaches(
+    const BreachFilter& filter, const PageRequest& page) const {
+  return impl_->ListBreaches(filter, page);
+}
+
+absl::StatusOr<BacklogReport> ClockIndex::ReviewBacklog(
+    const std::string& la_code, absl::CivilDay as_of) const {
+  return impl_->ReviewBacklog(la_code, as_of);
+}
+
+absl::StatusOr<TimelinessReport> ClockIndex::Timeliness(
+    const std::string& la_code, int year) const {
+  return impl_->Timeliness(la_code, year);
+}
+
+void ClockIndex::Close() { impl_->Close(); }
+
+}  // namespace ehcp::projections

@@ -1,0 +1,305 @@
+// The clock index: a persistent, rebuildable read model of every case's
+// statutory clocks, fed from the event log, that answers the cross-case
+// reports of shared/domain/ehcp-timescales.md §5 and §8 "Reports" — late
+// clocks (ListBreaches), the review backlog and SEN2 timeliness — as of any
+// date.
+//
+// The index only narrows; the domain decides. For each case the index keeps
+// the rows of domain::EvaluateClocks(events, 2199-12-31) (the "final" rows)
+// that could ever be late, keyed by LA, clock and the first date on which
+// they can be late, and the timeliness rows keyed by their stop date
+// (projections/FORMAT.md). A query scans only the keys of the LAs and clocks
+// it asks about, up to its date, and then re-evaluates each candidate case
+// with domain::EvaluateClocks(events, as_of): its answer is exactly what the
+// domain says of the log up to the index's checkpoint, never an
+// approximation kept in the index.
+//
+// The index is fed like any projection (architecture.md, step 5): a tailer
+// reads the log after its checkpoint a page at a time, re-evaluates every
+// case the page touches, and writes the case's new keys, the deletion of its
+// old ones and the new checkpoint in one RocksDB WriteBatch, so a crash
+// never applies an event twice or skips one. The index is a function of the
+// log prefix it has read: tailing it event by event and rebuilding it from
+// position 1 give the same bytes.
+//
+//   EHCP_ASSIGN_OR_RETURN(std::unique_ptr<ClockIndex> index,
+//                         ClockIndex::Open(data_dir + "/clock-index",
+//                                          log.get(), {}));
+//   // After an append that returned position p, to read your own write:
+//   if (!index->WaitForCheckpoint(p, deadline)) { /* DEADLINE_EXCEEDED */ }
+//   BreachFilter filter;
+//   filter.la_code = "E06000035";
+//   filter.as_of = absl::CivilDay(2025, 9, 1);
+//   EHCP_ASSIGN_OR_RETURN(BreachPage page, index->ListBreaches(filter, {}));
+//   // page.breaches: most days late first; page.next_page_token.
+//
+// Thread safety: a ClockIndex is safe for concurrent use from any number of
+// threads without external synchronization. Queries run concurrently with
+// each other and with the tailer, CatchUp and Rebuild; each query reads one
+// consistent RocksDB snapshot of the index (one checkpoint) and evaluates
+// cases with the log's events up to that checkpoint. Index writers (the
+// tailer, CatchUp, Rebuild) take turns. During a Rebuild queries do not
+// fail but see a partial index (cases not yet replayed are missing, LAs may
+// be NOT_FOUND); Checkpoint() stays 0 until the rebuild completes, so
+// WaitForCheckpoint waits for it.
+//
+// Ownership: the EventLog must outlive the ClockIndex (or at least its
+// Close()). Close the index before closing the log it reads.
+#ifndef EHCP_PROJECTIONS_CLOCK_INDEX_H_
+#define EHCP_PROJECTIONS_CLOCK_INDEX_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "domain/clock_reports.h"
+#include "domain/clocks.h"
+#include "storage/event_log.h"
+
+namespace ehcp::projections {
+
+// Which late clocks ListBreaches returns.
+struct BreachFilter {
+  // One LA's ONS code; empty: every LA.
+  std::string la_code;
+  // Clock ids (rules.h ClockIds()); empty: every clock.
+  std::vector<std::string> clock_ids;
+  // Any of BREACHED, OVERDUE and EXCUSED (the late statuses); empty: all
+  // three.
+  std::vector<domain::ClockStatus> statuses;
+  // Only clocks due on or after / on or before these days (inclusive).
+  std::optional<absl::CivilDay> due_from;
+  std::optional<absl::CivilDay> due_to;
+  // The evaluation date (the caller resolves "today").
+  absl::CivilDay as_of;
+};
+
+// Which page of the list.
+struct PageRequest {
+  // 1–1,000 rows; 0 means 100.
+  int page_size = 0;
+  // Empty for the first page; otherwise the next_page_token of the previous
+  // page of the same query.
+  std::string page_token = {};
+};
+
+// One late clock instance.
+struct Breach {
+  std::string case_id;
+  std::string la_code;
+  // The row as of BreachFilter::as_of.
+  domain::ClockRow row;
+
+  bool operator==(const Breach&) const = default;
+};
+
+struct BreachPage {
+  // Most days late first; then case id, clock (catalogue order), instance
+  // ("2" before "10"), and for the rare duplicate instance name, the
+  // domain's row order.
+  std::vector<Breach> breaches;
+  // Opaque; empty on the last page.
+  std::string next_page_token;
+  absl::CivilDay as_of;
+};
+
+// One open clock past due in the review backlog.
+struct BacklogEntry {
+  std::string case_id;
+  std::string la_code;
+  std::string instance;
+  absl::CivilDay due;
+  int days_overdue = 0;
+  // EXCUSED (still open, so still counted).
+  bool excused = false;
+
+  bool operator==(const BacklogEntry&) const = default;
+};
+
+struct BacklogBucket {
+  // "0-3", "3-6", "6-12", "12-24" or ">24" (domain::BacklogBucket).
+  std::string bucket;
+  // Most overdue first, then case id, then instance.
+  std::vector<BacklogEntry> entries;
+
+  bool operator==(const BacklogBucket&) const = default;
+};
+
+struct ClockBacklog {
+  // annual_review, review_decision, amendment, phase_transfer or
+  // transfer_in_review.
+  std::string clock_id;
+  // All five buckets, in ageing order, including empty ones.
+  std::vector<BacklogBucket> buckets;
+  // Entries over all buckets.
+  int total = 0;
+
+  bool operator==(const ClockBacklog&) const = default;
+};
+
+struct BacklogReport {
+  absl::CivilDay as_of;
+  // Empty: every LA.
+  std::string la_code;
+  // One per backlog clock, in catalogue order.
+  std::vector<ClockBacklog> clocks;
+};
+
+struct TimelinessReport {
+  // Empty: every LA.
+  std::string la_code;
+  domain::TimelinessSummary summary;
+};
+
+// Where the index stands.
+struct IndexStatus {
+  // The last log position the index reflects (0 while a rebuild runs).
+  uint64_t checkpoint = 0;
+  // The log's head position.
+  uint64_t head = 0;
+  // head - checkpoint.
+  uint64_t lag = 0;
+  // Cases in the index (every case with a CaseOpened naming an ONS code).
+  uint64_t indexed_cases = 0;
+  // A rebuild is under way (or was interrupted by a crash and the tailer is
+  // finishing it).
+  bool rebuilding = false;
+  // The last error the background tailer met (OK when its last pass
+  // succeeded). It retries every Options::poll_interval.
+  absl::Status tailer_error;
+};
+
+struct RebuildResult {
+  // The log position the rebuild reached: the head when the call began.
+  uint64_t checkpoint = 0;
+  // Log records read (once per record).
+  uint64_t events_read = 0;
+  // Cases indexed.
+  uint64_t indexed_cases = 0;
+};
+
+class ClockIndex {
+ public:
+  struct Options {
+    // Start a background thread that keeps the index up with the log: woken
+    // by the log's NotifyAfter on every commit, and every poll_interval in
+    // any case. Without it the index moves only in CatchUp / Rebuild.
+    bool start_tailer = true;
+    // Log records per WriteBatch (1–10,000).
+    size_t batch_size = 1000;
+    // The tailer's fallback wake-up, and its retry delay after an error.
+    absl::Duration poll_interval = absl::Seconds(1);
+    // RocksDB block cache for the index.
+    size_t block_cache_bytes = size_t{32} << 20;
+  };
+
+  // Opens the index in directory `dir` (created with an empty index if
+  // missing), reading from `log`, which must outlive the index. Returns
+  // INVALID_ARGUMENT for an empty `dir`, a null `log` or a batch_size out of
+  // range; FAILED_PRECONDITION if `dir` holds a RocksDB database that is not
+  // a clock index, an index of an unknown format version, or an index ahead
+  // of the log (checkpoint past the head: it was built from another log;
+  // delete the directory to rebuild it); UNAVAILABLE if the directory is in
+  // use or the disk fails; DATA_LOSS for undecodable metadata. With
+  // options.start_tailer the tailer starts catching up at once.
+  static absl::StatusOr<std::unique_ptr<ClockIndex>> Open(
+      const std::string& dir, storage::EventLog* log, const Options& options);
+
+  ClockIndex(const ClockIndex&) = delete;
+  ClockIndex& operator=(const ClockIndex&) = delete;
+  // Calls Close().
+  ~ClockIndex();
+
+  // Applies every log record up to the log's head at the time of the call,
+  // a batch at a time, on the calling thread (waiting for the tailer's
+  // batch in progress). OK once the checkpoint has reached that head;
+  // UNAVAILABLE once closed (or closing) or when the log is closed;
+  // DATA_LOSS when a stored event does not decode or the index is corrupt;
+  // other RocksDB errors as storage/rocksdb_status.h maps them. On error the
+  // batches already written stay written.
+  absl::Status CatchUp();
+  // The same, stopping at `position` (or the head, if lower).
+  absl::Status CatchUpTo(uint64_t position);
+
+  // Blocks until Checkpoint() >= position (true), or until `deadline`
+  // passes or the index is closed (false). Does not itself apply anything:
+  // the tailer (or another thread's CatchUp) must be running.
+  bool WaitForCheckpoint(uint64_t position, absl::Time deadline) const;
+
+  // The last log position the index reflects exactly; 0 while a rebuild
+  // runs. Lock-free.
+  uint64_t Checkpoint() const;
+
+  // Checkpoint, log head, lag and case count. Cheap.
+  IndexStatus Status() const;
+
+  // Wipes the index — every key, the checkpoint included, in one atomic
+  // WriteBatch (DeleteRange over every family) — and replays the log from
+  // position 1 to its head as it was when the call began, on the calling
+  // thread. Each case is evaluated once, in the batch holding its last
+  // event. Returns the position reached, the records read and the cases
+  // indexed; UNAVAILABLE if the index is closed meanwhile (the tailer then
+  // finishes the rebuild after a reopen); the errors of CatchUp otherwise.
+  // Concurrent queries see a partial index until it returns.
+  absl::StatusOr<RebuildResult> Rebuild();
+
+  // Late clocks as of filter.as_of, one page of them. Returns:
+  //   - the page (possibly empty) and a token for the next one (empty on the
+  //     last page). A token encodes a fingerprint of the filter and the sort
+  //     key of the last row returned, not an offset: new events for cases
+  //     that do not match the query leave it valid and the next page starts
+  //     exactly after that row;
+  //   - INVALID_ARGUMENT naming the field: la_code not an ONS code, an
+  //     unknown clock id, a status other than BREACHED/OVERDUE/EXCUSED,
+  //     due_from after due_to, as_of after 2199-12-31, page_size outside
+  //     0–1,000, a malformed page_token, or one "was issued for a different
+  //     query"; as_of before the earliest event of the LA (or of every LA):
+  //     "as_of 2001-01-01 is before any event (first: 2023-01-09)";
+  //   - NOT_FOUND "no cases for LA E06000035" for a valid code with no cases
+  //     in the index;
+  //   - UNAVAILABLE once closed; DATA_LOSS / other log or RocksDB errors.
+  // With an empty index and no la_code: an empty page.
+  absl::StatusOr<BreachPage> ListBreaches(const BreachFilter& filter,
+                                          const PageRequest& page) const;
+
+  // The review backlog as of `as_of` for one LA (`la_code`) or every LA
+  // (empty): open annual_review, review_decision, amendment, phase_transfer
+  // and transfer_in_review clocks past due (domain::CountsInBacklog), aged
+  // in buckets. Errors as ListBreaches (la_code, as_of, NOT_FOUND,
+  // UNAVAILABLE, DATA_LOSS).
+  absl::StatusOr<BacklogReport> ReviewBacklog(const std::string& la_code,
+                                              absl::CivilDay as_of) const;
+
+  // SEN2 timeliness (domain::TimelinessAccumulator) of the final_plan_20w
+  // and decision_to_assess clocks stopped in calendar year `year`, for one
+  // LA or every LA. INVALID_ARGUMENT for a year outside 2014–2100 or a
+  // malformed la_code; NOT_FOUND for an LA with no cases; UNAVAILABLE once
+  // closed; DATA_LOSS / other errors from the log or RocksDB.
+  absl::StatusOr<TimelinessReport> Timeliness(const std::string& la_code,
+                                              int year) const;
+
+  // Stops the tailer (waiting for its batch in progress), makes a running
+  // CatchUp or Rebuild return UNAVAILABLE after its current batch, wakes
+  // WaitForCheckpoint callers (false), and closes the database. Afterwards
+  // every call returns UNAVAILABLE (Checkpoint() and Status() keep their
+  // last values). Idempotent; safe from any thread. The index on disk stays
+  // consistent whenever it is interrupted, by Close or by a crash.
+  void Close();
+
+ private:
+  class Impl;
+  explicit ClockIndex(std::unique_ptr<Impl> impl);
+
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ehcp::projections
+
+#endif  // EHCP_PROJECTIONS_CLOCK_INDEX_H_

@@ -1,0 +1,164 @@
+// ClockIndex::Impl: the state behind clock_index.h. Private to
+// projections/: clock_index.cc (open, close, tailer), index_writer.cc (apply
+// and rebuild) and clock_queries.cc (the reports).
+//
+// Locks, always taken in this order:
+//   apply_mu_  one index writer at a time (tailer, CatchUp, Rebuild, Close);
+//   db_mu_     the database's lifetime: readers (queries, writers) hold it
+//              shared, Close exclusively;
+//   mu_        published checkpoint, flags, tailer error (a leaf).
+#ifndef EHCP_PROJECTIONS_CLOCK_INDEX_IMPL_H_
+#define EHCP_PROJECTIONS_CLOCK_INDEX_IMPL_H_
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "ehcp/v1/events.pb.h"
+#include "projections/clock_index.h"
+#include "projections/index_format.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "storage/event_log.h"
+
+namespace ehcp::projections {
+
+// Wakes the tailer: set from a log callback (any thread), awaited by the
+// tailer. Shared, so that a callback still running after Close has it alive.
+class Wake {
+ public:
+  // `log_closed`: the log called back because it closed.
+  void Signal(bool log_closed = false) {
+    absl::MutexLock lock(&mu_);
+    signalled_ = true;
+    log_closed_ = log_closed_ || log_closed;
+  }
+  bool log_closed() const {
+    absl::MutexLock lock(&mu_);
+    return log_closed_;
+  }
+  // Waits until signalled or `timeout` passes; clears the signal.
+  void Wait(absl::Duration timeout) {
+    absl::MutexLock lock(&mu_);
+    mu_.AwaitWithTimeout(absl::Condition(&signalled_), timeout);
+    signalled_ = false;
+  }
+
+ private:
+  mutable absl::Mutex mu_;
+  bool signalled_ ABSL_GUARDED_BY(mu_) = false;
+  bool log_closed_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// The index's column families (handles owned by Impl).
+struct IndexFamilies {
+  rocksdb::ColumnFamilyHandle* late = nullptr;
+  rocksdb::ColumnFamilyHandle* stopped = nullptr;
+  rocksdb::ColumnFamilyHandle* cases = nullptr;
+  rocksdb::ColumnFamilyHandle* las = nullptr;
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+};
+
+class ClockIndex::Impl {
+ public:
+  Impl(std::string dir, storage::EventLog* log, const Options& options);
+  ~Impl();
+
+  // clock_index.cc
+  absl::Status OpenDatabase();
+  void StartTailer();
+  bool WaitForCheckpoint(uint64_t position, absl::Time deadline) const;
+  uint64_t Checkpoint() const { return published_.load(); }
+  IndexStatus Status() const;
+  void Close();
+
+  // index_writer.cc
+  absl::Status CatchUpTo(uint64_t position);
+  absl::StatusOr<RebuildResult> Rebuild();
+
+  // clock_queries.cc
+  absl::StatusOr<BreachPage> ListBreaches(const BreachFilter& filter,
+                                          const PageRequest& page) const;
+  absl::StatusOr<BacklogReport> ReviewBacklog(const std::string& la_code,
+                                              absl::CivilDay as_of) const;
+  absl::StatusOr<TimelinessReport> Timeliness(const std::string& la_code,
+                                              int year) const;
+
+ private:
+  // Stream id -> position of its last record in a rebuild's range.
+  using LastPositions = absl::flat_hash_map<std::string, uint64_t>;
+  // Per-LA entries changed by the batch being built.
+  using LaUpdates = std::map<std::string, index_format::LaEntry>;
+
+  // clock_index.cc
+  absl::Status CheckFamilies() const;
+  absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  void TailLoop();
+  // Makes applied_ (or 0 while a rebuild is unfinished) the published
+  // checkpoint and wakes WaitForCheckpoint.
+  void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  absl::Status ClosedError() const;
+
+  // index_writer.cc
+  // Re-indexes every case `page` touches (with `last`, only those whose last
+  // record in the rebuild range is in the page) and moves the checkpoint to
+  // the page's last position, in one WriteBatch.
+  absl::Status ApplyPage(const std::vector<storage::Record>& page,
+                         const LastPositions* last)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_)
+          ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  absl::Status IndexCase(const std::string& case_id,
+                         const std::vector<v1::Event>& events,
+                         rocksdb::WriteBatch* batch, LaUpdates* las,
+                         uint64_t* indexed_cases)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_)
+          ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  absl::StatusOr<index_format::LaEntry*> LoadLa(const std::string& la_code,
+                                                LaUpdates* las)
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  absl::Status ReplayTo(uint64_t target, const LastPositions* last)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+
+  const std::string dir_;
+  storage::EventLog* const log_;
+  const Options options_;
+
+  mutable absl::Mutex apply_mu_ ABSL_ACQUIRED_BEFORE(db_mu_);
+  // Durable state, as of the last batch written.
+  uint64_t applied_ ABSL_GUARDED_BY(apply_mu_) = 0;
+  uint64_t rebuild_until_ ABSL_GUARDED_BY(apply_mu_) = 0;
+
+  mutable absl::Mutex db_mu_ ABSL_ACQUIRED_BEFORE(mu_);
+  std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mu_);
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_ ABSL_GUARDED_BY(db_mu_);
+  IndexFamilies families_;  // Valid while db_ is.
+
+  mutable absl::Mutex mu_;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status tailer_error_ ABSL_GUARDED_BY(mu_);
+  // Mirrors of published, for lock-free readers; written under mu_.
+  std::atomic<uint64_t> published_{0};
+  std::atomic<uint64_t> indexed_cases_{0};
+  std::atomic<bool> rebuilding_{false};
+  std::atomic<uint64_t> applied_mirror_{0};
+  // Writers stop between batches once set.
+  std::atomic<bool> stopping_{false};
+
+  std::shared_ptr<Wake> wake_ = std::make_shared<Wake>();
+  std::thread tailer_;
+};
+
+}  // namespace ehcp::projections
+
+#endif  // EHCP_PROJECTIONS_CLOCK_INDEX_IMPL_H_

@@ -1,0 +1,150 @@
+// Keys and values of the clock index (clock_index.h). projections/FORMAT.md
+// is the prose specification of these bytes, with a worked example; this
+// header is the one place that writes and parses them.
+//
+//   late     la_code clock_id 0x00 YYYYMMDD case_id 0x00 instance -> RowSummary
+//   stopped  la_code clock_id 0x00 YYYYMMDD case_id 0x00 instance -> RowSummary
+//   cases    case_id                                               -> CaseEntry
+//   las      la_code                                               -> LaEntry
+//   meta     "format_version" | "checkpoint" | "indexed_cases" |
+//            "rebuild_until"                                       -> BE64
+//
+// Thread safety: pure functions.
+#ifndef EHCP_PROJECTIONS_INDEX_FORMAT_H_
+#define EHCP_PROJECTIONS_INDEX_FORMAT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "domain/clocks.h"
+
+namespace ehcp::projections::index_format {
+
+// Bumped whenever a key or value changes meaning; an index of another
+// version is refused (FAILED_PRECONDITION) and must be rebuilt.
+inline constexpr uint64_t kFormatVersion = 1;
+
+inline constexpr char kLateFamily[] = "late";
+inline constexpr char kStoppedFamily[] = "stopped";
+inline constexpr char kCasesFamily[] = "cases";
+inline constexpr char kLasFamily[] = "las";
+inline constexpr char kMetaFamily[] = "meta";
+
+inline constexpr char kFormatVersionKey[] = "format_version";
+inline constexpr char kCheckpointKey[] = "checkpoint";
+inline constexpr char kIndexedCasesKey[] = "indexed_cases";
+inline constexpr char kRebuildUntilKey[] = "rebuild_until";
+
+// ONS codes are exactly this long ("E06000035"), so a key needs no separator
+// after the LA code.
+inline constexpr size_t kLaCodeSize = 9;
+
+// The "final" evaluation date: every clock's rows as of the end of the
+// representable calendar (dates.h parses years up to 2199).
+inline constexpr absl::CivilDay kFarFuture = absl::CivilDay(2199, 12, 31);
+
+// Every key of the index starts with a byte below this one (LA codes start
+// with 'E', case ids and meta keys are printable ASCII), so
+// [kMinKey, kMaxKeyBound) covers a whole family (Rebuild's DeleteRange).
+inline constexpr char kMinKey[] = "";
+inline constexpr char kMaxKeyBound[] = "\xff";
+
+// 8 bytes, most significant first.
+std::string BigEndian64(uint64_t value);
+// DATA_LOSS naming `what` when `bytes` is not 8 bytes long.
+absl::StatusOr<uint64_t> DecodeBigEndian64(std::string_view bytes,
+                                           std::string_view what);
+
+// "YYYYMMDD" (8 ASCII digits: sorts as dates for years 1000–9999).
+std::string DateKey(absl::CivilDay day);
+// DATA_LOSS naming `what` unless `text` is 8 digits of a real day.
+absl::StatusOr<absl::CivilDay> ParseDateKey(std::string_view text,
+                                            std::string_view what);
+
+// la_code clock_id 0x00: every key of one LA and clock starts with it.
+std::string ClockPrefix(std::string_view la_code, std::string_view clock_id);
+
+// ClockPrefix + YYYYMMDD + case_id + 0x00 + instance. The case id (a log
+// stream id) is printable ASCII and never contains 0x00; the instance is
+// last and needs no terminator.
+std::string RowKey(std::string_view la_code, std::string_view clock_id,
+                   absl::CivilDay date, std::string_view case_id,
+                   std::string_view instance);
+
+struct RowKeyParts {
+  std::string la_code;
+  std::string clock_id;
+  absl::CivilDay date;
+  std::string case_id;
+  std::string instance;
+};
+// DATA_LOSS when `key` is not a RowKey.
+absl::StatusOr<RowKeyParts> ParseRowKey(std::string_view key);
+
+// What the index remembers of a row evaluated as of kFarFuture: enough to
+// narrow queries and bound their sort keys without reading the case.
+struct RowSummary {
+  domain::ClockStatus status = domain::ClockStatus::kPending;
+  absl::CivilDay trigger;
+  absl::CivilDay due;
+  std::optional<absl::CivilDay> stop;
+
+  bool operator==(const RowSummary&) const = default;
+};
+// 25 bytes: status letter (P M B O E N), trigger, due, stop ("--------"
+// when none), dates as YYYYMMDD.
+std::string EncodeRowSummary(const RowSummary& summary);
+absl::StatusOr<RowSummary> DecodeRowSummary(std::string_view bytes);
+
+// The per-case entry: the case's LA and every key the case owns in `late`
+// and `stopped`, so that re-indexing the case can delete them.
+struct CaseEntry {
+  std::string la_code;
+  std::vector<std::string> late_keys;     // sorted
+  std::vector<std::string> stopped_keys;  // sorted
+
+  bool operator==(const CaseEntry&) const = default;
+};
+// la_code (9 bytes), then per key: family letter ('L' late, 'S' stopped),
+// BE16 length, key bytes; late keys first.
+std::string EncodeCaseEntry(const CaseEntry& entry);
+absl::StatusOr<CaseEntry> DecodeCaseEntry(std::string_view bytes);
+
+// The per-LA entry: the earliest occurred_on of any event of the LA's cases
+// (the as_of floor of its reports) and how many cases it has.
+struct LaEntry {
+  std::optional<absl::CivilDay> first_day;
+  uint64_t cases = 0;
+
+  bool operator==(const LaEntry&) const = default;
+};
+// YYYYMMDD ("--------" when unknown), then BE64(cases): 16 bytes.
+std::string EncodeLaEntry(const LaEntry& entry);
+absl::StatusOr<LaEntry> DecodeLaEntry(std::string_view bytes);
+
+// The first evaluation date on which `final_row` (a row as of kFarFuture)
+// can be late (BREACHED, OVERDUE or EXCUSED), or nullopt when it never can:
+//   - deadline clocks that go OVERDUE when open past due: due + 1 unless the
+//     final status is MET or PENDING (a row stopped on or before its due
+//     date is never late). NOT_APPLICABLE rows are kept: the route may have
+//     closed them only after they were overdue, and their closing date is
+//     not in the row.
+//   - deadline clocks that stay PENDING past due (decision_not_to_issue):
+//     the stop date, when stopped late.
+//   - compliance checks (premature_final_plan, preparing_for_adulthood):
+//     the stop date, when BREACHED.
+//   - windows (draft_representations): never.
+std::optional<absl::CivilDay> LateFrom(const domain::ClockRow& final_row);
+
+// True for the rows the `stopped` family holds: final_plan_20w and
+// decision_to_assess rows with a stop (the SEN2 timeliness cohorts).
+bool IndexedAsStopped(const domain::ClockRow& final_row);
+
+}  // namespace ehcp::projections::index_format
+
+#endif  // EHCP_PROJECTIONS_INDEX_FORMAT_H_
