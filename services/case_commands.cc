@@ -1,7 +1,5 @@
 #include "services/case_commands.h"
 
-#include <openssl/evp.h>
-
 #include <utility>
 #include <vector>
 
@@ -17,6 +15,7 @@
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "projections/event_codec.h"
+#include "storage/hash.h"
 
 namespace ehcp::services {
 
@@ -28,13 +27,6 @@ namespace {
 // An append whose expected version is "any" is retried this many times when
 // a concurrent append to the same case wins the race.
 constexpr int kMaxAttempts = 8;
-
-std::string Sha256(absl::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), digest, &size, EVP_sha256(), nullptr);
-  return std::string(reinterpret_cast<const char*>(digest), size);
-}
 
 std::string NewEventId() {
   thread_local absl::BitGen gen;
@@ -64,37 +56,7 @@ std::string RequestDigest(const v1::AppendEventsRequest& request) {
   for (const v1::ProposedEvent& event : request.events()) {
     AppendDeterministic(event, &content);
   }
-  return Sha256(content);
-}
-
-absl::Status ValidateAppendRequest(const v1::AppendEventsRequest& request) {
-  if (request.case_id().empty()) {
-    return absl::InvalidArgumentError("case_id: is required");
-  }
-  if (request.events_size() == 0) {
-    return absl::InvalidArgumentError("events: at least one event is required");
-  }
-  if (request.events_size() > 1000) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "events: at most 1000 events per call, got ", request.events_size()));
-  }
-  if (request.idempotency_key().size() > 128) {
-    return absl::InvalidArgumentError(
-        "idempotency_key: must be at most 128 bytes");
-  }
-  if (request.expected_case() ==
-          v1::AppendEventsRequest::kExpectedVersion &&
-      request.expected_version() < 1) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "expected_version: must be at least 1 (a case starts at version 1 "
-        "when opened), got ",
-        request.expected_version()));
-  }
-  for (int i = 0; i < request.events_size(); ++i) {
-    EHCP_RETURN_IF_ERROR(domain::ValidateProposedEvent(
-        request.events(i), absl::StrCat("events[", i, "]")));
-  }
-  return absl::OkStatus();
+  return storage::Sha256(content);
 }
 
 v1::Event Stamp(const v1::ProposedEvent& proposed, const std::string& case_id,
@@ -130,8 +92,8 @@ void ApplyResult(const storage::AppendResult& result,
 
 std::string CaseIdFor(const std::string& la_code,
                       const std::string& case_reference) {
-  const std::string digest =
-      Sha256(absl::StrCat(la_code, absl::string_view("\0", 1), case_reference));
+  const std::string digest = storage::Sha256(
+      absl::StrCat(la_code, absl::string_view("\0", 1), case_reference));
   return absl::StrCat(la_code, "-",
                       absl::BytesToHexString(digest.substr(0, 8)));
 }
@@ -209,7 +171,8 @@ void CaseCommands::OpenCase(const v1::OpenCaseRequest& request,
 
 void CaseCommands::Append(const v1::AppendEventsRequest& request,
                           const std::string& principal, AppendDone done) {
-  if (absl::Status valid = ValidateAppendRequest(request); !valid.ok()) {
+  if (absl::Status valid = domain::ValidateAppendRequest(request);
+      !valid.ok()) {
     done(valid);
     return;
   }

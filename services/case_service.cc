@@ -183,8 +183,13 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
 }
 
 // Streams the log from a position: pages of history, then waits on the log
-// for new commits. Owns itself; deleted in OnDone once no notification from
-// the log can still reach it (reference counted).
+// for new commits. Owns itself; deleted once gRPC is done with it and no
+// notification from the log can still reach it (reference counted).
+//
+// State changes happen under mu_; the gRPC operations they lead to
+// (StartWrite, Finish) and the registration with the log happen after it is
+// released, since gRPC may run a reaction, and the log a notification,
+// inline on the calling thread.
 class CaseServiceImpl::SubscribeReactor
     : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
  public:
@@ -195,10 +200,12 @@ class CaseServiceImpl::SubscribeReactor
   }
 
   void OnWriteDone(bool ok) override {
-    absl::MutexLock lock(&mu_);
-    writing_ = false;
-    if (!ok) cancelled_ = true;
-    PumpLocked();
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) cancelled_ = true;  // The client is gone.
+    }
+    Pump();
   }
 
   void OnCancel() override { Cancel(grpc::StatusCode::CANCELLED); }
@@ -211,18 +218,17 @@ class CaseServiceImpl::SubscribeReactor
       absl::MutexLock lock(&mu_);
       if (!cancelled_) cancel_code_ = code;
       cancelled_ = true;
-      if (!waiting_) {
-        PumpLocked();  // Finishes now unless a write is in flight.
-        return;
+      if (waiting_) {
+        // 0: the registration is still under way; Wait() cancels it.
+        token = token_;
+        if (token == 0) return;
       }
-      token = token_;
     }
-    if (service_->log_->CancelNotify(token)) {
-      Unref();  // The notification will never run.
-      absl::MutexLock lock(&mu_);
-      waiting_ = false;
-      PumpLocked();
+    if (token == 0) {
+      Pump();
+      return;
     }
+    CancelWait(token);
     // Otherwise the notification is running and will finish the stream.
   }
 
@@ -237,76 +243,120 @@ class CaseServiceImpl::SubscribeReactor
   }
 
  private:
+  struct Step {
+    enum Kind { kNothing, kWrite, kFinish, kWait } kind = kNothing;
+    grpc::Status status;    // kFinish
+    uint64_t after = 0;     // kWait: the position to see passed
+    uint64_t wait_id = 0;   // kWait
+  };
+
+  // Moves the stream on by one step: write the next event, finish, or wait
+  // for the log. Does nothing while a write or a wait is outstanding.
   void Pump() {
-    absl::MutexLock lock(&mu_);
-    PumpLocked();
+    Step step;
+    {
+      absl::MutexLock lock(&mu_);
+      step = NextStepLocked();
+    }
+    switch (step.kind) {
+      case Step::kNothing:
+        return;
+      case Step::kWrite:
+        StartWrite(&response_);
+        return;
+      case Step::kFinish:
+        Finish(step.status);
+        return;
+      case Step::kWait:
+        Wait(step);
+        return;
+    }
   }
 
-  // Writes the next buffered event, reads the next page, or waits for the
-  // log. Does nothing while a write or a wait is outstanding.
-  void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_ || writing_ || waiting_) return;
+  Step NextStepLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    Step step;
+    if (finished_ || writing_ || waiting_) return step;
     if (cancelled_) {
-      FinishLocked(grpc::Status(cancel_code_,
-                                cancel_code_ == grpc::StatusCode::UNAVAILABLE
-                                    ? "ehcpd is shutting down"
-                                    : "subscription cancelled"));
-      return;
+      return FinishLocked(grpc::Status(
+          cancel_code_, cancel_code_ == grpc::StatusCode::UNAVAILABLE
+                            ? "ehcpd is shutting down"
+                            : "subscription cancelled"));
     }
     if (buffer_.empty()) {
       absl::StatusOr<std::vector<storage::Record>> page =
           service_->log_->ReadAll(next_, kPageSize);
-      if (!page.ok()) {
-        FinishLocked(ToGrpcStatus(page.status()));
-        return;
-      }
+      if (!page.ok()) return FinishLocked(ToGrpcStatus(page.status()));
       for (const storage::Record& record : *page) {
         absl::StatusOr<v1::Event> event = DecodeRecord(record);
-        if (!event.ok()) {
-          FinishLocked(ToGrpcStatus(event.status()));
-          return;
-        }
+        if (!event.ok()) return FinishLocked(ToGrpcStatus(event.status()));
         buffer_.push_back(*std::move(event));
         next_ = record.position + 1;
       }
     }
     if (buffer_.empty()) {
       waiting_ = true;
-      refs_.fetch_add(1);
-      // NotifyAfter may run the callback at once on this thread, so the lock
-      // must not be held across it.
-      const uint64_t after = next_ - 1;
-      mu_.Unlock();
-      const uint64_t token =
-          service_->log_->NotifyAfter(after, [this](bool closed) {
-            {
-              absl::MutexLock lock(&mu_);
-              waiting_ = false;
-              if (closed) {
-                FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                          "the log is closing"));
-              } else {
-                PumpLocked();
-              }
-            }
-            Unref();
-          });
-      mu_.Lock();
-      token_ = token;
-      return;
+      token_ = 0;
+      step.kind = Step::kWait;
+      step.after = next_ - 1;
+      step.wait_id = ++wait_id_;
+      return step;
     }
     response_.Clear();
     *response_.mutable_event() = std::move(buffer_.front());
     buffer_.pop_front();
     writing_ = true;
-    StartWrite(&response_);
+    step.kind = Step::kWrite;
+    return step;
   }
 
-  void FinishLocked(const grpc::Status& status)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    if (finished_) return;
+  Step FinishLocked(grpc::Status status) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     finished_ = true;
-    Finish(status);
+    Step step;
+    step.kind = Step::kFinish;
+    step.status = std::move(status);
+    return step;
+  }
+
+  // Registers with the log for the next commit after step.after. The log
+  // may run the notification at once, on this thread.
+  void Wait(const Step& step) {
+    Ref();  // Held by the notification until it has run.
+    const uint64_t token =
+        service_->log_->NotifyAfter(step.after, [this](bool closed) {
+          {
+            absl::MutexLock lock(&mu_);
+            waiting_ = false;
+            token_ = 0;
+            if (closed && !cancelled_) {
+              cancelled_ = true;
+              cancel_code_ = grpc::StatusCode::UNAVAILABLE;
+            }
+          }
+          Pump();
+          Unref();
+        });
+    bool cancel_now = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (token != 0 && waiting_ && wait_id_ == step.wait_id) {
+        token_ = token;
+        cancel_now = cancelled_;  // Cancel() came while registering.
+      }
+    }
+    if (cancel_now) CancelWait(token);
+  }
+
+  // Withdraws the registration `token`; if it has not run, moves on (to
+  // Finish, as the stream is cancelled).
+  void CancelWait(uint64_t token) {
+    if (!service_->log_->CancelNotify(token)) return;  // It runs anyway.
+    {
+      absl::MutexLock lock(&mu_);
+      waiting_ = false;
+      token_ = 0;
+    }
+    Pump();
+    Unref();  // The notification's reference: it will never run.
   }
 
   static constexpr size_t kPageSize = 256;
@@ -317,7 +367,8 @@ class CaseServiceImpl::SubscribeReactor
   absl::Mutex mu_;
   uint64_t next_ ABSL_GUARDED_BY(mu_);
   std::deque<v1::Event> buffer_ ABSL_GUARDED_BY(mu_);
-  v1::SubscribeResponse response_ ABSL_GUARDED_BY(mu_);
+  // Written under mu_ before StartWrite; gRPC reads it until OnWriteDone.
+  v1::SubscribeResponse response_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
@@ -325,6 +376,7 @@ class CaseServiceImpl::SubscribeReactor
   grpc::StatusCode cancel_code_ ABSL_GUARDED_BY(mu_) =
       grpc::StatusCode::CANCELLED;
   uint64_t token_ ABSL_GUARDED_BY(mu_) = 0;
+  uint64_t wait_id_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 grpc::ServerWriteReactor<v1::SubscribeResponse>* CaseServiceImpl::Subscribe(

@@ -11,6 +11,7 @@
 #include "grpcpp/server_builder.h"
 #include "services/case_repository.h"
 #include "services/case_service.h"
+#include "services/clock_service.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -26,15 +27,24 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   storage::EventLog::Options log_options;
   log_options.sync = options.sync;
   absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
-      storage::EventLog::Open(options.data_dir, log_options);
+      storage::EventLog::Open(options.data_dir + "/log", log_options);
   if (!log.ok()) return log.status();
   server->log_ = *std::move(log);
+  absl::StatusOr<std::unique_ptr<projections::ClockIndex>> index =
+      projections::ClockIndex::Open(options.data_dir + "/clock-index",
+                                    server->log_.get(),
+                                    projections::ClockIndex::Options());
+  if (!index.ok()) return index.status();
+  server->index_ = *std::move(index);
   server->cases_ = std::make_unique<CaseRepository>(server->log_.get(),
                                                     options.max_cached_cases);
   server->commands_ = std::make_unique<CaseCommands>(
       server->log_.get(), server->cases_.get(), options.now);
   server->service_ = std::make_unique<CaseServiceImpl>(
       server->log_.get(), server->cases_.get(), server->commands_.get(),
+      options.now);
+  server->clocks_ = std::make_unique<ClockServiceImpl>(
+      server->log_.get(), server->cases_.get(), server->index_.get(),
       options.now);
 
   grpc::EnableDefaultHealthCheckService(true);
@@ -44,10 +54,10 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
                            grpc::InsecureServerCredentials(), &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());
+  builder.RegisterService(server->clocks_.get());
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
-    server->server_.reset();
-    server->log_->Close();
+    server->server_.reset();  // ~EhcpServer closes the index and the log.
     return absl::UnavailableError(absl::StrCat(
         "cannot listen on ", options.listen_address,
         " (address in use or not valid)"));
@@ -66,6 +76,7 @@ void EhcpServer::Shutdown(absl::Duration grace) {
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  if (index_ != nullptr) index_->Close();
   if (log_ != nullptr) log_->Close();
 }
 

@@ -29,13 +29,19 @@ namespace ehcp::storage {
 class EventLog;
 }
 
+namespace ehcp::projections {
+class ClockIndex;
+}
+
 namespace ehcp::services {
 
 class CaseRepository;
 class CaseServiceImpl;
+class ClockServiceImpl;
 
 struct ServerOptions {
-  // Directory of the RocksDB event log; created when missing.
+  // Data directory, created when missing: the event log in log/, the clock
+  // index (a projection, rebuildable from the log) in clock-index/.
   std::string data_dir = "./ehcp-data";
   // host:port to listen on; port 0 picks a free port (see EhcpServer::port).
   std::string listen_address = "127.0.0.1:50051";
@@ -78,9 +84,11 @@ class EhcpServer {
   EhcpServer() = default;
 
   std::unique_ptr<storage::EventLog> log_;
+  std::unique_ptr<projections::ClockIndex> index_;
   std::unique_ptr<CaseRepository> cases_;
   std::unique_ptr<CaseCommands> commands_;
   std::unique_ptr<CaseServiceImpl> service_;
+  std::unique_ptr<ClockServiceImpl> clocks_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;

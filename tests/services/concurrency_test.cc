@@ -150,6 +150,9 @@ TEST(ConcurrencyTest, SubscriptionDeliversEveryEventOnceInOrderUnderConcurrentWr
 
   // Subscribe from the start: history first, then live events.
   grpc::ClientContext subscribe_context;
+  // A lost event must fail the test, not hang it.
+  subscribe_context.set_deadline(
+      std::chrono::system_clock::now() + std::chrono::seconds(60));
   auto stub = v1::CaseService::NewStub(server.channel());
   v1::SubscribeRequest subscribe;
   auto reader = stub->Subscribe(&subscribe_context, subscribe);

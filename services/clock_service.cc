@@ -1,0 +1,249 @@
+#include "services/clock_service.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "domain/case_state.h"
+#include "domain/clocks.h"
+#include "domain/dates.h"
+#include "domain/journey.h"
+#include "services/clock_convert.h"
+#include "services/grpc_status.h"
+
+namespace ehcp::services {
+namespace {
+
+// A report waits at most this long for the index, whatever the deadline.
+constexpr absl::Duration kMaxIndexWait = absl::Seconds(30);
+
+grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context,
+                                   const absl::Status& status) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  reactor->Finish(ToGrpcStatus(status));
+  return reactor;
+}
+
+// The earliest occurred_on among the case's events (its opening included).
+std::optional<absl::CivilDay> FirstEventDay(
+    const std::vector<v1::Event>& events) {
+  std::optional<absl::CivilDay> first;
+  for (const v1::Event& e : events) {
+    absl::StatusOr<absl::CivilDay> day = domain::ParseDate(e.occurred_on());
+    if (day.ok() && (!first || *day < *first)) first = *day;
+  }
+  return first;
+}
+
+}  // namespace
+
+ClockServiceImpl::ClockServiceImpl(storage::EventLog* log,
+                                   CaseRepository* cases,
+                                   projections::ClockIndex* index,
+                                   CaseCommands::Clock now)
+    : log_(log), cases_(cases), index_(index), now_(std::move(now)) {}
+
+absl::Status ClockServiceImpl::AwaitIndex(grpc::CallbackServerContext* context,
+                                          int64_t min_position) const {
+  if (min_position < 0) {
+    return absl::InvalidArgumentError("min_position: must not be negative");
+  }
+  if (min_position == 0) return absl::OkStatus();
+  const uint64_t wanted = static_cast<uint64_t>(min_position);
+  if (wanted > log_->HeadPosition()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_position: ", min_position, " is past the log's head (",
+        log_->HeadPosition(), ")"));
+  }
+  const absl::Time deadline =
+      std::min(absl::FromChrono(context->deadline()), absl::Now() + kMaxIndexWait);
+  if (!index_->WaitForCheckpoint(wanted, deadline)) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the clock index has reached position ", index_->Checkpoint(),
+        ", not yet min_position ", min_position));
+  }
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
+    grpc::CallbackServerContext* context,
+    const v1::GetCaseClocksRequest* request,
+    v1::GetCaseClocksResponse* response) {
+  if (request->case_id().empty()) {
+    return Finished(context, absl::InvalidArgumentError("case_id: is required"));
+  }
+  absl::StatusOr<absl::CivilDay> as_of =
+      ParseAsOf(request->as_of(), domain::LondonDate(now_()));
+  if (!as_of.ok()) return Finished(context, as_of.status());
+  std::optional<absl::Time> as_known_at;
+  if (request->has_as_known_at()) {
+    const auto& ts = request->as_known_at();
+    if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
+      return Finished(context, absl::InvalidArgumentError(
+                                   "as_known_at.nanos: must be 0-999999999"));
+    }
+    as_known_at = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+  }
+  absl::StatusOr<std::shared_ptr<const CaseSnapshot>> snapshot =
+      cases_->Load(request->case_id());
+  if (!snapshot.ok()) return Finished(context, snapshot.status());
+  const std::vector<v1::Event>& events = (*snapshot)->events;
+  if (std::optional<absl::CivilDay> first = FirstEventDay(events);
+      first && *as_of < *first) {
+    return Finished(context,
+                    absl::InvalidArgumentError(absl::StrCat(
+                        "as_of: ", domain::FormatDate(*as_of),
+                        " is before any event of case ", request->case_id(),
+                        " (first: ", domain::FormatDate(*first), ")")));
+  }
+  const std::string la_code = domain::FoldCase(events).la_code;
+  for (const domain::ClockRow& row :
+       domain::EvaluateClocks(events, *as_of, as_known_at)) {
+    *response->add_clocks() = ToProto(row, request->case_id(), la_code);
+  }
+  response->set_as_of(domain::FormatDate(*as_of));
+  int64_t version = (*snapshot)->version();
+  if (as_known_at) {
+    version = 0;
+    for (const v1::Event& e : events) {
+      if (domain::RecordedAt(e) <= *as_known_at) version = e.case_version();
+    }
+  }
+  response->set_case_version(version);
+  return Finished(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(
+    grpc::CallbackServerContext* context,
+    const v1::ListBreachesRequest* request,
+    v1::ListBreachesResponse* response) {
+  projections::BreachFilter filter;
+  filter.la_code = request->la_code();
+  filter.clock_ids.assign(request->clock_ids().begin(),
+                          request->clock_ids().end());
+  for (int i = 0; i < request->statuses_size(); ++i) {
+    absl::StatusOr<domain::ClockStatus> status =
+        FromProto(request->statuses(i), absl::StrCat("statuses[", i, "]"));
+    if (!status.ok()) return Finished(context, status.status());
+    filter.statuses.push_back(*status);
+  }
+  absl::StatusOr<std::optional<absl::CivilDay>> due_from =
+      ParseOptionalDate(request->due_from(), "due_from");
+  if (!due_from.ok()) return Finished(context, due_from.status());
+  absl::StatusOr<std::optional<absl::CivilDay>> due_to =
+      ParseOptionalDate(request->due_to(), "due_to");
+  if (!due_to.ok()) return Finished(context, due_to.status());
+  absl::StatusOr<absl::CivilDay> as_of =
+      ParseAsOf(request->as_of(), domain::LondonDate(now_()));
+  if (!as_of.ok()) return Finished(context, as_of.status());
+  filter.due_from = *due_from;
+  filter.due_to = *due_to;
+  filter.as_of = *as_of;
+  if (absl::Status s = AwaitIndex(context, request->min_position()); !s.ok()) {
+    return Finished(context, s);
+  }
+  projections::PageRequest page;
+  page.page_size = request->page_size();
+  page.page_token = request->page_token();
+  absl::StatusOr<projections::BreachPage> result =
+      index_->ListBreaches(filter, page);
+  if (!result.ok()) return Finished(context, result.status());
+  for (const projections::Breach& breach : result->breaches) {
+    *response->add_clocks() =
+        ToProto(breach.row, breach.case_id, breach.la_code);
+  }
+  response->set_next_page_token(result->next_page_token);
+  response->set_as_of(domain::FormatDate(result->as_of));
+  return Finished(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::GetReviewBacklog(
+    grpc::CallbackServerContext* context,
+    const v1::GetReviewBacklogRequest* request,
+    v1::GetReviewBacklogResponse* response) {
+  absl::StatusOr<absl::CivilDay> as_of =
+      ParseAsOf(request->as_of(), domain::LondonDate(now_()));
+  if (!as_of.ok()) return Finished(context, as_of.status());
+  if (absl::Status s = AwaitIndex(context, request->min_position()); !s.ok()) {
+    return Finished(context, s);
+  }
+  absl::StatusOr<projections::BacklogReport> report =
+      index_->ReviewBacklog(request->la_code(), *as_of);
+  if (!report.ok()) return Finished(context, report.status());
+  for (const projections::ClockBacklog& clock : report->clocks) {
+    v1::ClockBacklog* out = response->add_clocks();
+    out->set_clock_id(clock.clock_id);
+    out->set_total(clock.total);
+    for (const projections::BacklogBucket& bucket : clock.buckets) {
+      v1::BacklogBucket* b = out->add_buckets();
+      b->set_bucket(bucket.bucket);
+      b->set_count(static_cast<int32_t>(bucket.entries.size()));
+      for (const projections::BacklogEntry& entry : bucket.entries) {
+        v1::BacklogEntry* e = b->add_entries();
+        e->set_case_id(entry.case_id);
+        e->set_la_code(entry.la_code);
+        e->set_instance(entry.instance);
+        e->set_due_on(domain::FormatDate(entry.due));
+        e->set_days_overdue(entry.days_overdue);
+        e->set_excused(entry.excused);
+      }
+    }
+  }
+  response->set_as_of(domain::FormatDate(report->as_of));
+  response->set_la_code(report->la_code);
+  return Finished(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
+    grpc::CallbackServerContext* context,
+    const v1::GetTimelinessRequest* request,
+    v1::GetTimelinessResponse* response) {
+  if (absl::Status s = AwaitIndex(context, request->min_position()); !s.ok()) {
+    return Finished(context, s);
+  }
+  absl::StatusOr<projections::TimelinessReport> report =
+      index_->Timeliness(request->la_code(), request->year());
+  if (!report.ok()) return Finished(context, report.status());
+  const domain::TimelinessSummary& s = report->summary;
+  response->set_year(s.year);
+  response->set_la_code(report->la_code);
+  *response->mutable_including_exceptions() = ToProto(s.including_exceptions);
+  *response->mutable_excluding_exceptions() = ToProto(s.excluding_exceptions);
+  response->set_plans_with_exception(s.plans_with_exception);
+  if (s.mean_weeks_tenths) {
+    response->set_mean_weeks(domain::FormatTenths(*s.mean_weeks_tenths));
+  }
+  response->set_over_52_weeks(s.over_52_weeks);
+  *response->mutable_decisions_including_exceptions() =
+      ToProto(s.decisions_including_exceptions);
+  *response->mutable_decisions_excluding_exceptions() =
+      ToProto(s.decisions_excluding_exceptions);
+  return Finished(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
+    grpc::CallbackServerContext* context,
+    const v1::GetProjectionStatusRequest* /*request*/,
+    v1::GetProjectionStatusResponse* response) {
+  const projections::IndexStatus status = index_->Status();
+  response->set_checkpoint(static_cast<int64_t>(status.checkpoint));
+  response->set_head_position(static_cast<int64_t>(status.head));
+  response->set_lag(static_cast<int64_t>(status.lag));
+  response->set_indexed_cases(static_cast<int64_t>(status.indexed_cases));
+  return Finished(context, absl::OkStatus());
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::RebuildProjections(
+    grpc::CallbackServerContext* context,
+    const v1::RebuildProjectionsRequest* /*request*/,
+    v1::RebuildProjectionsResponse* response) {
+  absl::StatusOr<projections::RebuildResult> result = index_->Rebuild();
+  if (!result.ok()) return Finished(context, result.status());
+  response->set_checkpoint(static_cast<int64_t>(result->checkpoint));
+  response->set_events_read(static_cast<int64_t>(result->events_read));
+  response->set_indexed_cases(static_cast<int64_t>(result->indexed_cases));
+  return Finished(context, absl::OkStatus());
+}
+
+}  // namespace ehcp::services

@@ -1,0 +1,68 @@
+// The gRPC adapter of the clock API (ehcp.v1.ClockService).
+//
+// GetCaseClocks evaluates one case's events directly (domain::EvaluateClocks
+// on the cached journey). The reports — breaches, review backlog,
+// timeliness — ask the clock index (projections/), which narrows the cases
+// to look at and evaluates them exactly; a report that names a
+// min_position first waits, within the call's deadline, until the index has
+// applied the log up to it.
+//
+// Thread safety: called concurrently by gRPC; safe.
+#ifndef EHCP_SERVICES_CLOCK_SERVICE_H_
+#define EHCP_SERVICES_CLOCK_SERVICE_H_
+
+#include "ehcp/v1/clock_service.grpc.pb.h"
+#include "projections/clock_index.h"
+#include "services/case_commands.h"
+#include "services/case_repository.h"
+#include "storage/event_log.h"
+
+namespace ehcp::services {
+
+class ClockServiceImpl final : public v1::ClockService::CallbackService {
+ public:
+  // All pointers must outlive the service.
+  ClockServiceImpl(storage::EventLog* log, CaseRepository* cases,
+                   projections::ClockIndex* index, CaseCommands::Clock now);
+
+  grpc::ServerUnaryReactor* GetCaseClocks(
+      grpc::CallbackServerContext* context,
+      const v1::GetCaseClocksRequest* request,
+      v1::GetCaseClocksResponse* response) override;
+  grpc::ServerUnaryReactor* ListBreaches(
+      grpc::CallbackServerContext* context,
+      const v1::ListBreachesRequest* request,
+      v1::ListBreachesResponse* response) override;
+  grpc::ServerUnaryReactor* GetReviewBacklog(
+      grpc::CallbackServerContext* context,
+      const v1::GetReviewBacklogRequest* request,
+      v1::GetReviewBacklogResponse* response) override;
+  grpc::ServerUnaryReactor* GetTimeliness(
+      grpc::CallbackServerContext* context,
+      const v1::GetTimelinessRequest* request,
+      v1::GetTimelinessResponse* response) override;
+  grpc::ServerUnaryReactor* GetProjectionStatus(
+      grpc::CallbackServerContext* context,
+      const v1::GetProjectionStatusRequest* request,
+      v1::GetProjectionStatusResponse* response) override;
+  grpc::ServerUnaryReactor* RebuildProjections(
+      grpc::CallbackServerContext* context,
+      const v1::RebuildProjectionsRequest* request,
+      v1::RebuildProjectionsResponse* response) override;
+
+ private:
+  // OK once the index has applied the log up to `min_position` (0: at
+  // once); DEADLINE_EXCEEDED when the call's deadline comes first;
+  // INVALID_ARGUMENT for a negative position or one past the log's head.
+  absl::Status AwaitIndex(grpc::CallbackServerContext* context,
+                          int64_t min_position) const;
+
+  storage::EventLog* const log_;
+  CaseRepository* const cases_;
+  projections::ClockIndex* const index_;
+  const CaseCommands::Clock now_;
+};
+
+}  // namespace ehcp::services
+
+#endif  // EHCP_SERVICES_CLOCK_SERVICE_H_
