@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
 #include "ehcp/v1/case_service.grpc.pb.h"
+#include "ehcp/v1/clock_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 
 namespace ehcp::tools {
@@ -22,38 +23,81 @@ std::string Seconds(absl::Duration d) {
 
 class GrpcCaseClient final : public CaseClient {
  public:
-  GrpcCaseClient(const std::string& server, absl::Duration timeout)
+  GrpcCaseClient(const std::string& server, absl::Duration connect_timeout,
+                 absl::Duration call_timeout)
       : server_(server),
-        timeout_(timeout),
+        connect_timeout_(connect_timeout),
+        call_timeout_(call_timeout),
         channel_(
             grpc::CreateChannel(server, grpc::InsecureChannelCredentials())),
-        stub_(v1::CaseService::NewStub(channel_)) {}
+        stub_(v1::CaseService::NewStub(channel_)),
+        clock_stub_(v1::ClockService::NewStub(channel_)) {}
 
   const std::string& server() const override { return server_; }
 
   absl::StatusOr<v1::OpenCaseResponse> OpenCase(
       const v1::OpenCaseRequest& request) override {
-    return Call<v1::OpenCaseResponse>(&v1::CaseService::Stub::OpenCase,
-                                      request);
+    return Call<v1::OpenCaseResponse>(*stub_, &v1::CaseService::Stub::OpenCase,
+                                      "CaseService/OpenCase", request);
   }
   absl::StatusOr<v1::AppendEventsResponse> AppendEvents(
       const v1::AppendEventsRequest& request) override {
-    return Call<v1::AppendEventsResponse>(&v1::CaseService::Stub::AppendEvents,
-                                          request);
+    return Call<v1::AppendEventsResponse>(*stub_,
+                                          &v1::CaseService::Stub::AppendEvents,
+                                          "CaseService/AppendEvents", request);
   }
   absl::StatusOr<v1::ReadCaseResponse> ReadCase(
       const v1::ReadCaseRequest& request) override {
-    return Call<v1::ReadCaseResponse>(&v1::CaseService::Stub::ReadCase,
-                                      request);
+    return Call<v1::ReadCaseResponse>(*stub_, &v1::CaseService::Stub::ReadCase,
+                                      "CaseService/ReadCase", request);
   }
   absl::StatusOr<v1::ReadLogResponse> ReadLog(
       const v1::ReadLogRequest& request) override {
-    return Call<v1::ReadLogResponse>(&v1::CaseService::Stub::ReadLog, request);
+    return Call<v1::ReadLogResponse>(*stub_, &v1::CaseService::Stub::ReadLog,
+                                     "CaseService/ReadLog", request);
   }
   absl::StatusOr<v1::GetCaseStateResponse> GetCaseState(
       const v1::GetCaseStateRequest& request) override {
-    return Call<v1::GetCaseStateResponse>(&v1::CaseService::Stub::GetCaseState,
-                                          request);
+    return Call<v1::GetCaseStateResponse>(*stub_,
+                                          &v1::CaseService::Stub::GetCaseState,
+                                          "CaseService/GetCaseState", request);
+  }
+
+  absl::StatusOr<v1::GetCaseClocksResponse> GetCaseClocks(
+      const v1::GetCaseClocksRequest& request) override {
+    return Call<v1::GetCaseClocksResponse>(
+        *clock_stub_, &v1::ClockService::Stub::GetCaseClocks,
+        "ClockService/GetCaseClocks", request);
+  }
+  absl::StatusOr<v1::ListBreachesResponse> ListBreaches(
+      const v1::ListBreachesRequest& request) override {
+    return Call<v1::ListBreachesResponse>(*clock_stub_,
+                                          &v1::ClockService::Stub::ListBreaches,
+                                          "ClockService/ListBreaches", request);
+  }
+  absl::StatusOr<v1::GetReviewBacklogResponse> GetReviewBacklog(
+      const v1::GetReviewBacklogRequest& request) override {
+    return Call<v1::GetReviewBacklogResponse>(
+        *clock_stub_, &v1::ClockService::Stub::GetReviewBacklog,
+        "ClockService/GetReviewBacklog", request);
+  }
+  absl::StatusOr<v1::GetTimelinessResponse> GetTimeliness(
+      const v1::GetTimelinessRequest& request) override {
+    return Call<v1::GetTimelinessResponse>(
+        *clock_stub_, &v1::ClockService::Stub::GetTimeliness,
+        "ClockService/GetTimeliness", request);
+  }
+  absl::StatusOr<v1::GetProjectionStatusResponse> GetProjectionStatus(
+      const v1::GetProjectionStatusRequest& request) override {
+    return Call<v1::GetProjectionStatusResponse>(
+        *clock_stub_, &v1::ClockService::Stub::GetProjectionStatus,
+        "ClockService/GetProjectionStatus", request);
+  }
+  absl::StatusOr<v1::RebuildProjectionsResponse> RebuildProjections(
+      const v1::RebuildProjectionsRequest& request) override {
+    return Call<v1::RebuildProjectionsResponse>(
+        *clock_stub_, &v1::ClockService::Stub::RebuildProjections,
+        "ClockService/RebuildProjections", request);
   }
 
   absl::Status Subscribe(const v1::SubscribeRequest& request,
@@ -76,21 +120,22 @@ class GrpcCaseClient final : public CaseClient {
           absl::StatusCode::kUnavailable,
           absl::StrCat("ehcpd at ", server_, " ended the subscription"));
     }
-    return FromGrpc(status);
+    return FromGrpc(status, "CaseService/Subscribe");
   }
 
  private:
-  std::chrono::system_clock::time_point Deadline() const {
+  static std::chrono::system_clock::time_point Deadline(
+      absl::Duration timeout) {
     return std::chrono::system_clock::now() +
-           absl::ToChronoNanoseconds(timeout_);
+           absl::ToChronoNanoseconds(timeout);
   }
 
-  // Waits for the channel to be ready, at most timeout_. A refused or
+  // Waits for the channel to be ready, at most connect_timeout_. A refused or
   // unresolvable address puts the channel in TRANSIENT_FAILURE at once,
   // which fails here without waiting for the deadline.
   absl::Status Connect() {
     if (connected_) return absl::OkStatus();
-    const auto deadline = Deadline();
+    const auto deadline = Deadline(connect_timeout_);
     grpc_connectivity_state state = channel_->GetState(/*try_to_connect=*/true);
     while (state != GRPC_CHANNEL_READY) {
       if (state == GRPC_CHANNEL_TRANSIENT_FAILURE ||
@@ -103,7 +148,7 @@ class GrpcCaseClient final : public CaseClient {
         return ConnectionFailure(
             absl::StatusCode::kUnavailable,
             absl::StrCat("cannot reach ehcpd at ", server_, " within ",
-                         Seconds(timeout_), " (is it running?)"));
+                         Seconds(connect_timeout_), " (is it running?)"));
       }
       state = channel_->GetState(/*try_to_connect=*/true);
     }
@@ -111,22 +156,35 @@ class GrpcCaseClient final : public CaseClient {
     return absl::OkStatus();
   }
 
-  template <typename Response, typename Method, typename Request>
-  absl::StatusOr<Response> Call(Method method, const Request& request) {
+  // Calls `method` of `stub` (named `name`, "Service/Method", for
+  // messages) with the call deadline.
+  template <typename Response, typename Stub, typename Method, typename Request>
+  absl::StatusOr<Response> Call(Stub& stub, Method method,
+                                absl::string_view name,
+                                const Request& request) {
     EHCP_RETURN_IF_ERROR(Connect());
     grpc::ClientContext context;
-    context.set_deadline(Deadline());
+    context.set_deadline(Deadline(call_timeout_));
     Response response;
-    const grpc::Status status =
-        (stub_.get()->*method)(&context, request, &response);
-    if (!status.ok()) return FromGrpc(status);
+    const grpc::Status status = (stub.*method)(&context, request, &response);
+    if (!status.ok()) return FromGrpc(status, name);
     return response;
   }
 
-  // The one place grpc::Status becomes absl::Status.
-  absl::Status FromGrpc(const grpc::Status& status) const {
+  // The one place grpc::Status becomes absl::Status. `method` names the
+  // call ("ClockService/ListBreaches"), or is empty.
+  absl::Status FromGrpc(const grpc::Status& status,
+                        absl::string_view method = "") const {
     const auto code = static_cast<absl::StatusCode>(status.error_code());
     switch (code) {
+      case absl::StatusCode::kUnimplemented:
+        // What gRPC says for a service or method the server lacks.
+        if (method.empty() || !status.error_message().empty()) {
+          return absl::Status(code, status.error_message());
+        }
+        return absl::Status(
+            code, absl::StrCat("ehcpd at ", server_, " does not serve ehcp.v1.",
+                               method, " (is it older than ehcpctl?)"));
       case absl::StatusCode::kUnavailable:
         return ConnectionFailure(code,
                                  absl::StrCat("lost ehcpd at ", server_, " (",
@@ -134,16 +192,18 @@ class GrpcCaseClient final : public CaseClient {
       case absl::StatusCode::kDeadlineExceeded:
         return ConnectionFailure(
             code, absl::StrCat("ehcpd at ", server_, " did not answer within ",
-                               Seconds(timeout_)));
+                               Seconds(call_timeout_)));
       default:
         return absl::Status(code, status.error_message());
     }
   }
 
   const std::string server_;
-  const absl::Duration timeout_;
+  const absl::Duration connect_timeout_;
+  const absl::Duration call_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::CaseService::Stub> stub_;
+  std::unique_ptr<v1::ClockService::Stub> clock_stub_;
   bool connected_ = false;
 };
 
@@ -184,8 +244,10 @@ absl::Status ConnectionFailure(absl::StatusCode code,
 }
 
 std::unique_ptr<CaseClient> NewGrpcCaseClient(const std::string& server,
-                                              absl::Duration timeout) {
-  return std::make_unique<GrpcCaseClient>(server, timeout);
+                                              absl::Duration connect_timeout,
+                                              absl::Duration call_timeout) {
+  return std::make_unique<GrpcCaseClient>(server, connect_timeout,
+                                          call_timeout);
 }
 
 }  // namespace ehcp::tools

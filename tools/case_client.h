@@ -1,10 +1,11 @@
-// The calls ehcpctl makes to ehcpd, behind an interface so that the
-// commands (commands.h) can be tested against a fake.
+// The calls ehcpctl makes to ehcpd (its CaseService and ClockService),
+// behind an interface so that the commands (commands.h) can be tested
+// against a fake.
 //
-//   absl::StatusOr<std::unique_ptr<CaseClient>> client =
-//       NewGrpcCaseClient("127.0.0.1:50051", absl::Seconds(10));
+//   std::unique_ptr<CaseClient> client = NewGrpcCaseClient(
+//       "127.0.0.1:50051", absl::Seconds(10), absl::Seconds(10));
 //   absl::StatusOr<v1::GetCaseStateResponse> state =
-//       (*client)->GetCaseState(request);
+//       client->GetCaseState(request);
 //
 // Errors are absl::Status with the server's code and message (gRPC status
 // codes and absl codes share their numbers; grpc::Status is converted here
@@ -12,7 +13,10 @@
 // people, naming the address:
 //   UNAVAILABLE "cannot reach ehcpd at 127.0.0.1:50051 (is it running?)"
 //   DEADLINE_EXCEEDED "ehcpd at 127.0.0.1:50051 did not answer within 10s"
-// and IsConnectionFailure() tells them from the server's own refusals.
+// and IsConnectionFailure() tells them from the server's own refusals. A
+// server that does not serve a method (an older ehcpd) gives UNIMPLEMENTED
+// "ehcpd at 127.0.0.1:50051 does not serve ehcp.v1.ClockService/ListBreaches
+// (is it older than ehcpctl?)".
 //
 // Thread safety: a CaseClient may be used from one thread at a time;
 // Cancellation::Cancel may be called from any thread.
@@ -30,6 +34,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ehcp/v1/case_service.pb.h"
+#include "ehcp/v1/clock_service.pb.h"
 
 namespace ehcp::tools {
 
@@ -76,6 +81,21 @@ class CaseClient {
   virtual absl::StatusOr<v1::GetCaseStateResponse> GetCaseState(
       const v1::GetCaseStateRequest& request) = 0;
 
+  // The unary calls of ehcp.v1.ClockService, each with the client's
+  // deadline (clock_service.proto lists their errors).
+  virtual absl::StatusOr<v1::GetCaseClocksResponse> GetCaseClocks(
+      const v1::GetCaseClocksRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListBreachesResponse> ListBreaches(
+      const v1::ListBreachesRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetReviewBacklogResponse> GetReviewBacklog(
+      const v1::GetReviewBacklogRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetTimelinessResponse> GetTimeliness(
+      const v1::GetTimelinessRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetProjectionStatusResponse> GetProjectionStatus(
+      const v1::GetProjectionStatusRequest& request) = 0;
+  virtual absl::StatusOr<v1::RebuildProjectionsResponse> RebuildProjections(
+      const v1::RebuildProjectionsRequest& request) = 0;
+
   // Follows the log from request.from_position, calling `on_event` for
   // each event in order, until `cancel` is cancelled (returns OK) or the
   // stream ends (returns its status; the server ends subscriptions only
@@ -98,12 +118,14 @@ absl::Status ConnectionFailure(absl::StatusCode code,
                                absl::string_view message);
 
 // A client for ehcpd at `server` (HOST:PORT) over an insecure channel. It
-// connects lazily, on its first call, waiting at most `timeout` for the
-// connection: a refused or unresolvable address fails at once with
+// connects lazily, on its first call, waiting at most `connect_timeout`
+// for the connection: a refused or unresolvable address fails at once with
 // UNAVAILABLE "cannot reach ehcpd at <server> (is it running?)", a silent
-// one after `timeout`. Each unary call then has `timeout` as its deadline.
+// one after `connect_timeout`. Each unary call then has `call_timeout` as
+// its deadline.
 std::unique_ptr<CaseClient> NewGrpcCaseClient(const std::string& server,
-                                              absl::Duration timeout);
+                                              absl::Duration connect_timeout,
+                                              absl::Duration call_timeout);
 
 }  // namespace ehcp::tools
 

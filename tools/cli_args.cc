@@ -1,12 +1,19 @@
 #include "tools/cli_args.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/civil_time.h"
 
 namespace ehcp::tools {
 namespace {
@@ -14,6 +21,9 @@ namespace {
 struct FlagSpec {
   absl::string_view name;  // without the leading "--"
   bool takes_value;
+  // May be given more than once; each value may list several, comma-
+  // separated.
+  bool repeatable = false;
 };
 
 struct CommandSpec {
@@ -141,6 +151,157 @@ const std::vector<CommandSpec>& Commands() {
        {},
        1,
        1},
+      {"clocks",
+       "Show a case's statutory clocks as of a date",
+       "ehcpctl clocks CASE_ID [--as-of YYYY-MM-DD] [--as-known-at INSTANT]",
+       "One row per clock instance: the clock, its instance, the date it\n"
+       "started, its due date (the last compliant day), the date it stopped,\n"
+       "its status as of the evaluation date, DAYS (days late when BREACHED,\n"
+       "OVERDUE or EXCUSED; \"in N\" days left while PENDING, \"today\" on\n"
+       "its due date, \"N ago\" for a decision_not_to_issue clock still open\n"
+       "past its due date) and, when EXCUSED, the regulation limb of the\n"
+       "exception that excused it. Statuses: PENDING, MET, BREACHED,\n"
+       "OVERDUE, EXCUSED, NOT_APPLICABLE (ehcp-timescales.md §2).\n"
+       "\n"
+       "Flags:\n"
+       "  --as-of YYYY-MM-DD     evaluate as of this date (default: today,\n"
+       "                         Europe/London).\n"
+       "  --as-known-at INSTANT  count only events recorded at or before this\n"
+       "                         RFC 3339 instant, e.g. 2025-01-01T09:00:00Z:\n"
+       "                         the clocks as they were known then.\n"
+       "\n"
+       "With --json: the GetCaseClocksResponse in protobuf JSON.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl clocks E06000035-0123456789abcdef\n"
+       "  ehcpctl clocks \"$ID\" --as-of 2025-09-01\n"
+       "  ehcpctl clocks \"$ID\" --as-of 2025-09-01 --as-known-at "
+       "2025-01-01T09:00:00Z\n",
+       {{"as-of", true}, {"as-known-at", true}},
+       1,
+       1},
+      {"breaches",
+       "List late clocks across cases, most days late first",
+       "ehcpctl breaches [--la CODE] [--clock ID]... [--status STATUS]... "
+       "[--due-from YYYY-MM-DD] [--due-to YYYY-MM-DD] [--as-of YYYY-MM-DD] "
+       "[--page-size N] [--page-token TOKEN] [--all]",
+       "One row per late clock: case, council, clock, instance, due date,\n"
+       "stop date, status and days late. Reads the clock index, which may\n"
+       "trail the last append by a moment (see ehcpctl projection).\n"
+       "\n"
+       "Flags:\n"
+       "  --la CODE              one council (ONS code); default: all.\n"
+       "  --clock ID             only these clocks (final_plan_20w, advice,\n"
+       "                         ...); repeat the flag or separate ids with\n"
+       "                         commas.\n"
+       "  --status STATUS        only these of the late statuses: BREACHED,\n"
+       "                         OVERDUE, EXCUSED (any case); repeatable or\n"
+       "                         comma-separated. Default: all three.\n"
+       "  --due-from YYYY-MM-DD  only clocks due on or after this date.\n"
+       "  --due-to YYYY-MM-DD    only clocks due on or before this date.\n"
+       "  --as-of YYYY-MM-DD     evaluate as of this date (default: today).\n"
+       "  --page-size N          clocks per page, 1 to 1000 (default: "
+       "ehcpd's,\n"
+       "                         100).\n"
+       "  --page-token TOKEN     continue after the page that printed TOKEN.\n"
+       "  --all                  follow every page to the end; one table.\n"
+       "\n"
+       "Without --all one page is printed and, when more follow, the command\n"
+       "for the next page. With --json: the ListBreachesResponse (with --all,\n"
+       "one response holding the clocks of every page).\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl breaches --la E06000035\n"
+       "  ehcpctl breaches --clock final_plan_20w,advice --status breached "
+       "--all\n"
+       "  ehcpctl breaches --due-from 2024-01-01 --due-to 2024-12-31 --as-of "
+       "2025-01-31\n"
+       "  ehcpctl --json breaches --all --la E10000016 > breaches.json\n",
+       {{"la", true},
+        {"clock", true, /*repeatable=*/true},
+        {"status", true, /*repeatable=*/true},
+        {"due-from", true},
+        {"due-to", true},
+        {"as-of", true},
+        {"page-size", true},
+        {"page-token", true},
+        {"all", false}},
+       0,
+       0},
+      {"backlog",
+       "Overdue reviews, decisions and amendments, aged in months",
+       "ehcpctl backlog [--la CODE] [--as-of YYYY-MM-DD] [--cases]",
+       "One row per backlog clock (annual_review, review_decision,\n"
+       "amendment, phase_transfer, transfer_in_review): how many are open\n"
+       "past due, by months past due (0-3, 3-6, 6-12, 12-24, >24), and the\n"
+       "total. Excused ones count too: they are still open.\n"
+       "\n"
+       "Flags:\n"
+       "  --la CODE              one council (ONS code); default: all.\n"
+       "  --as-of YYYY-MM-DD     evaluate as of this date (default: today).\n"
+       "  --cases                then list the cases under each clock: "
+       "bucket,\n"
+       "                         case, council, instance, due date, days\n"
+       "                         overdue, whether excused.\n"
+       "\n"
+       "With --json: the GetReviewBacklogResponse (always with its entries).\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl backlog\n"
+       "  ehcpctl backlog --la E06000035 --as-of 2025-09-01 --cases\n",
+       {{"la", true}, {"as-of", true}, {"cases", false}},
+       0,
+       0},
+      {"timeliness",
+       "SEN2 timeliness of the new plans of a calendar year",
+       "ehcpctl timeliness --year YYYY [--la CODE]",
+       "As DfE's SEN2 statistics count it (ehcp-timescales.md §5): the new\n"
+       "plans issued in the year; how many within 20 weeks, including and\n"
+       "excluding plans with a 20-week exception; plans with an exception;\n"
+       "mean weeks from request to plan; plans over 52 weeks; and the\n"
+       "decisions whether to assess made in the year within 6 weeks,\n"
+       "including and excluding exceptions.\n"
+       "\n"
+       "Flags:\n"
+       "  --year YYYY            the calendar year, 2014 to 2100. Required.\n"
+       "  --la CODE              one council (ONS code); default: all.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl timeliness --year 2024\n"
+       "  ehcpctl timeliness --year 2024 --la E10000016 --json\n",
+       {{"year", true}, {"la", true}},
+       0,
+       0},
+      {"projection",
+       "How far the clock index has read the log",
+       "ehcpctl projection",
+       "Prints the clock index's checkpoint (the last log position it has\n"
+       "applied), the log's head position, the lag between them (events not\n"
+       "yet in the reports of breaches, backlog and timeliness) and how many\n"
+       "cases it holds clocks for.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl projection\n"
+       "  ehcpctl --json projection\n",
+       {},
+       0,
+       0},
+      {"rebuild",
+       "Rebuild the clock index from the start of the log",
+       "ehcpctl rebuild",
+       "Discards the clock index and rebuilds it from the whole log; returns\n"
+       "when the rebuild has caught up with the log as it was when the call\n"
+       "began, printing the position reached, the events read and the cases\n"
+       "indexed (a line on standard error says it has started). On a large\n"
+       "log this takes a while: the call may take up to 600 seconds unless\n"
+       "--timeout says otherwise (connecting: 10 seconds, or --timeout).\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl rebuild\n"
+       "  ehcpctl --timeout 3600 rebuild\n",
+       {},
+       0,
+       0},
       {"help",
        "Show help for a command",
        "ehcpctl help [COMMAND]",
@@ -193,11 +354,85 @@ absl::StatusOr<absl::Duration> Timeout(absl::string_view text) {
   return absl::Seconds(seconds);
 }
 
+// A real calendar date written YYYY-MM-DD.
+bool IsDate(absl::string_view text) {
+  absl::CivilDay day;
+  return text.size() == 10 && absl::ParseCivilTime(text, &day) &&
+         absl::FormatCivilTime(day) == text;
+}
+
+absl::Status CheckDate(absl::string_view flag, absl::string_view text) {
+  if (IsDate(text)) return absl::OkStatus();
+  return Usage(
+      absl::StrCat("--", flag, " needs a date YYYY-MM-DD, not \"", text, "\""));
+}
+
+// An RFC 3339 instant with its zone: 2025-01-01T09:00:00Z,
+// 2025-06-01T10:00:00.5+01:00.
+absl::StatusOr<absl::Time> Instant(absl::string_view flag,
+                                   absl::string_view text) {
+  absl::Time t;
+  std::string ignored;
+  // absl takes 't' for 'T' and 'z' for 'Z'; RFC 3339 allows both.
+  if (!absl::ParseTime(absl::RFC3339_full, text, &t, &ignored) ||
+      text.size() < 20 || !IsDate(text.substr(0, 10))) {
+    return Usage(absl::StrCat("--", flag,
+                              " needs an RFC 3339 instant with its zone, e.g. "
+                              "2025-01-01T09:00:00Z, not \"",
+                              text, "\""));
+  }
+  return t;
+}
+
+// A ClockStatus by name: "breached", "BREACHED", "not-applicable",
+// "CLOCK_STATUS_NOT_APPLICABLE".
+absl::StatusOr<v1::ClockStatus> ClockStatusByName(absl::string_view text) {
+  std::string name = absl::AsciiStrToUpper(text);
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::replace(name.begin(), name.end(), ' ', '_');
+  absl::string_view short_name = name;
+  absl::ConsumePrefix(&short_name, "CLOCK_STATUS_");
+  v1::ClockStatus status = v1::CLOCK_STATUS_UNSPECIFIED;
+  if (short_name != "UNSPECIFIED" &&
+      v1::ClockStatus_Parse(absl::StrCat("CLOCK_STATUS_", short_name),
+                            &status)) {
+    return status;
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < v1::ClockStatus_descriptor()->value_count(); ++i) {
+    const int number = v1::ClockStatus_descriptor()->value(i)->number();
+    if (number == v1::CLOCK_STATUS_UNSPECIFIED) continue;
+    absl::string_view n = v1::ClockStatus_descriptor()->value(i)->name();
+    absl::ConsumePrefix(&n, "CLOCK_STATUS_");
+    names.emplace_back(n);
+  }
+  return Usage(absl::StrCat("--status: no status \"", text,
+                            "\" (statuses: ", absl::StrJoin(names, ", "), ")"));
+}
+
+// The values of a repeatable flag, each split at commas, trimmed.
+absl::StatusOr<std::vector<std::string>> ListValues(
+    absl::string_view flag, const std::vector<std::string>& given) {
+  std::vector<std::string> out;
+  for (const std::string& value : given) {
+    for (absl::string_view piece : absl::StrSplit(value, ',')) {
+      piece = absl::StripAsciiWhitespace(piece);
+      if (piece.empty()) {
+        return Usage(
+            absl::StrCat("--", flag, " has an empty value in \"", value, "\""));
+      }
+      out.emplace_back(piece);
+    }
+  }
+  return out;
+}
+
 // What the flag loop collects before the typed conversion.
 struct RawCommandLine {
   const CommandSpec* command = nullptr;
   std::vector<std::string> positional;
-  std::map<std::string, std::string, std::less<>> flags;  // command flags
+  // Command flags: every value given, in order (one unless repeatable).
+  std::map<std::string, std::vector<std::string>, std::less<>> flags;
   bool help = false;
 };
 
@@ -206,7 +441,22 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
   const absl::string_view name = raw.command->name;
   auto flag = [&raw](absl::string_view f) -> const std::string* {
     auto it = raw.flags.find(f);
-    return it == raw.flags.end() ? nullptr : &it->second;
+    return it == raw.flags.end() ? nullptr : &it->second.back();
+  };
+  // A date flag's value into `into`, when given.
+  auto date = [&flag](absl::string_view f, std::string* into) {
+    const std::string* v = flag(f);
+    if (v == nullptr) return absl::OkStatus();
+    *into = *v;
+    return CheckDate(f, *v);
+  };
+  // --la's value into `into`, when given.
+  auto la = [&flag](std::string* into) {
+    const std::string* v = flag("la");
+    if (v == nullptr) return absl::OkStatus();
+    if (v->empty()) return Usage("--la needs a council's ONS code");
+    *into = *v;
+    return absl::OkStatus();
   };
   const std::vector<std::string>& pos = raw.positional;
   if (name == "open") {
@@ -246,6 +496,83 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
     return a;
   }
   if (name == "load") return LoadArgs{pos[0]};
+  if (name == "clocks") {
+    ClocksArgs a;
+    a.case_id = pos[0];
+    if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
+    if (const std::string* v = flag("as-known-at")) {
+      absl::StatusOr<absl::Time> t = Instant("as-known-at", *v);
+      if (!t.ok()) return t.status();
+      a.as_known_at = *t;
+    }
+    return a;
+  }
+  if (name == "breaches") {
+    BreachesArgs a;
+    if (absl::Status s = la(&a.la_code); !s.ok()) return s;
+    if (auto it = raw.flags.find("clock"); it != raw.flags.end()) {
+      absl::StatusOr<std::vector<std::string>> ids =
+          ListValues("clock", it->second);
+      if (!ids.ok()) return ids.status();
+      a.clock_ids = *std::move(ids);
+    }
+    if (auto it = raw.flags.find("status"); it != raw.flags.end()) {
+      absl::StatusOr<std::vector<std::string>> names =
+          ListValues("status", it->second);
+      if (!names.ok()) return names.status();
+      for (const std::string& n : *names) {
+        absl::StatusOr<v1::ClockStatus> st = ClockStatusByName(n);
+        if (!st.ok()) return st.status();
+        if (std::find(a.statuses.begin(), a.statuses.end(), *st) ==
+            a.statuses.end()) {
+          a.statuses.push_back(*st);
+        }
+      }
+    }
+    if (absl::Status s = date("due-from", &a.due_from); !s.ok()) return s;
+    if (absl::Status s = date("due-to", &a.due_to); !s.ok()) return s;
+    if (!a.due_from.empty() && !a.due_to.empty() && a.due_to < a.due_from) {
+      return Usage(absl::StrCat("--due-to ", a.due_to, " is before --due-from ",
+                                a.due_from));
+    }
+    if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
+    if (const std::string* v = flag("page-size")) {
+      int32_t n = 0;
+      if (!absl::SimpleAtoi(*v, &n) || n < 1 || n > 1000) {
+        return Usage(absl::StrCat(
+            "--page-size needs a whole number from 1 to 1000, not \"", *v,
+            "\""));
+      }
+      a.page_size = n;
+    }
+    if (const std::string* v = flag("page-token")) {
+      if (v->empty()) return Usage("--page-token must not be empty");
+      a.page_token = *v;
+    }
+    a.all = flag("all") != nullptr;
+    return a;
+  }
+  if (name == "backlog") {
+    BacklogArgs a;
+    if (absl::Status s = la(&a.la_code); !s.ok()) return s;
+    if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
+    a.cases = flag("cases") != nullptr;
+    return a;
+  }
+  if (name == "timeliness") {
+    TimelinessArgs a;
+    const std::string* year = flag("year");
+    if (year == nullptr) return Usage("timeliness needs --year YYYY");
+    if (!absl::SimpleAtoi(*year, &a.year) || a.year < 2014 || a.year > 2100) {
+      return Usage(
+          absl::StrCat("--year needs a calendar year from 2014 to 2100, not \"",
+                       *year, "\""));
+    }
+    if (absl::Status s = la(&a.la_code); !s.ok()) return s;
+    return a;
+  }
+  if (name == "projection") return ProjectionArgs{};
+  if (name == "rebuild") return RebuildArgs{};
   // help
   HelpArgs h;
   if (!pos.empty()) {
@@ -371,11 +698,11 @@ absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
       }
       continue;
     }
-    if (raw.flags.contains(name)) {
+    if (raw.flags.contains(name) && !spec->repeatable) {
       fail(Usage(absl::StrCat("--", name, " given twice")));
       continue;
     }
-    raw.flags[name] = value.value_or("true");
+    raw.flags[name].push_back(value.value_or("true"));
   }
 
   if (raw.help || raw.command == nullptr) {
@@ -403,7 +730,52 @@ absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
   if (!typed.ok()) return typed.status();
   inv.command = std::string(cmd.name);
   inv.args = *std::move(typed);
+  inv.global.call_timeout = inv.global.timeout;
+  if (!timeout_given && cmd.name == "rebuild") {
+    inv.global.call_timeout = absl::Seconds(kRebuildTimeoutSeconds);
+  }
   return inv;
+}
+
+namespace {
+
+// `word` as a POSIX shell reads it back: as it is when it is safe, else in
+// single quotes.
+std::string ShellWord(absl::string_view word) {
+  const bool safe =
+      !word.empty() && std::all_of(word.begin(), word.end(), [](char c) {
+        return absl::ascii_isalnum(static_cast<unsigned char>(c)) ||
+               absl::string_view("_@%+=:,./-").find(c) !=
+                   absl::string_view::npos;
+      });
+  if (safe) return std::string(word);
+  return absl::StrCat("'", absl::StrReplaceAll(word, {{"'", "'\\''"}}), "'");
+}
+
+}  // namespace
+
+std::string BreachesCommandLine(const BreachesArgs& a) {
+  std::string out = "ehcpctl breaches";
+  auto add = [&out](absl::string_view flag, absl::string_view value) {
+    if (value.empty()) return;
+    absl::StrAppend(&out, " --", flag, " ", ShellWord(value));
+  };
+  add("la", a.la_code);
+  add("clock", absl::StrJoin(a.clock_ids, ","));
+  std::vector<std::string> statuses;
+  for (v1::ClockStatus s : a.statuses) {
+    absl::string_view name = v1::ClockStatus_Name(s);
+    absl::ConsumePrefix(&name, "CLOCK_STATUS_");
+    statuses.emplace_back(name);
+  }
+  add("status", absl::StrJoin(statuses, ","));
+  add("due-from", a.due_from);
+  add("due-to", a.due_to);
+  add("as-of", a.as_of);
+  if (a.page_size > 0) add("page-size", absl::StrCat(a.page_size));
+  add("page-token", a.page_token);
+  if (a.all) absl::StrAppend(&out, " --all");
+  return out;
 }
 
 std::string HelpHint(absl::Span<const std::string> args) {
@@ -423,11 +795,15 @@ std::string HelpText(absl::string_view topic) {
                         "\nGlobal flags (--server, --timeout, --json): see "
                         "ehcpctl --help.\n");
   }
+  size_t width = 0;
+  for (const CommandSpec& c : Commands()) {
+    width = std::max(width, c.name.size());
+  }
   std::string commands;
   for (const CommandSpec& c : Commands()) {
     absl::StrAppend(&commands, "  ", c.name,
-                    std::string(8 - std::min<size_t>(7, c.name.size()), ' '),
-                    c.summary, "\n");
+                    std::string(width + 2 - c.name.size(), ' '), c.summary,
+                    "\n");
   }
   return absl::StrCat(
       "ehcpctl - the command line of ehcpd, the EHCP case store.\n"
@@ -446,6 +822,9 @@ std::string HelpText(absl::string_view topic) {
       "  --timeout SECONDS    deadline to connect and for each call "
       "(default ",
       kDefaultTimeoutSeconds,
+      ";\n"
+      "                       rebuild's call: ",
+      kRebuildTimeoutSeconds,
       ")\n"
       "  --json               print protobuf JSON instead of tables\n"
       "  --help, -h           this help; `ehcpctl COMMAND --help` for a "
@@ -462,6 +841,10 @@ std::string HelpText(absl::string_view topic) {
       "2014-06)\n"
       "  ehcpctl append \"$ID\" events.json --expected-version 1\n"
       "  ehcpctl show \"$ID\"\n"
+      "  ehcpctl clocks \"$ID\" --as-of 2025-09-01\n"
+      "  ehcpctl breaches --la E06000035 --status overdue --all\n"
+      "  ehcpctl backlog --la E06000035 --cases\n"
+      "  ehcpctl timeliness --year 2024\n"
       "  ehcpctl --server 10.0.0.5:50051 tail --follow\n");
 }
 

@@ -28,13 +28,19 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "ehcp/v1/clock_service.pb.h"
 
 namespace ehcp::tools {
+
+namespace v1 = ::ehcp::v1;
 
 // Where ehcpd listens when neither --server nor EHCP_SERVER says.
 inline constexpr absl::string_view kDefaultServer = "127.0.0.1:50051";
 // Seconds allowed for connecting and for each call, unless --timeout says.
 inline constexpr int kDefaultTimeoutSeconds = 10;
+// Seconds allowed for the call of `rebuild` (which reads the whole log),
+// unless --timeout says.
+inline constexpr int kRebuildTimeoutSeconds = 600;
 
 // Flags every command accepts.
 struct GlobalOptions {
@@ -43,6 +49,9 @@ struct GlobalOptions {
   // Deadline for connecting and for each call (--timeout SECONDS, > 0;
   // fractions allowed).
   absl::Duration timeout = absl::Seconds(kDefaultTimeoutSeconds);
+  // Deadline for each call: --timeout when given, else the command's
+  // default (kDefaultTimeoutSeconds; kRebuildTimeoutSeconds for rebuild).
+  absl::Duration call_timeout = absl::Seconds(kDefaultTimeoutSeconds);
   // --json: print protobuf JSON instead of tables.
   bool json = false;
 };
@@ -80,19 +89,65 @@ struct LoadArgs {
   std::string path;
 };
 
+// ehcpctl clocks CASE_ID [--as-of YYYY-MM-DD] [--as-known-at RFC3339]
+struct ClocksArgs {
+  std::string case_id;
+  std::string as_of;  // YYYY-MM-DD; empty: today (the server decides)
+  // Only events recorded at or before this instant count; unset: all.
+  std::optional<absl::Time> as_known_at;
+};
+
+// ehcpctl breaches [--la CODE] [--clock ID]... [--status STATUS]...
+//   [--due-from D] [--due-to D] [--as-of D] [--page-size N]
+//   [--page-token T] [--all]
+struct BreachesArgs {
+  std::string la_code;                    // empty: every LA
+  std::vector<std::string> clock_ids;     // empty: every clock
+  std::vector<v1::ClockStatus> statuses;  // empty: the server's default
+  std::string due_from;                   // empty: no lower bound
+  std::string due_to;                     // empty: no upper bound
+  std::string as_of;                      // empty: today
+  int32_t page_size = 0;                  // 0: the server's default
+  std::string page_token;                 // empty: the first page
+  bool all = false;                       // follow every page
+};
+
+// ehcpctl backlog [--la CODE] [--as-of D] [--cases]
+struct BacklogArgs {
+  std::string la_code;  // empty: every LA
+  std::string as_of;    // empty: today
+  bool cases = false;   // list the entries of each clock
+};
+
+// ehcpctl timeliness --year YYYY [--la CODE]
+struct TimelinessArgs {
+  int32_t year = 0;
+  std::string la_code;  // empty: every LA
+};
+
+// ehcpctl projection
+struct ProjectionArgs {};
+
+// ehcpctl rebuild
+struct RebuildArgs {};
+
 // What a help request asks about.
 struct HelpArgs {
   std::string topic;  // empty: the tool; else a command name
 };
 
 using CommandArgs =
-    std::variant<HelpArgs, OpenArgs, AppendArgs, ShowArgs, TailArgs, LoadArgs>;
+    std::variant<HelpArgs, OpenArgs, AppendArgs, ShowArgs, TailArgs, LoadArgs,
+                 ClocksArgs, BreachesArgs, BacklogArgs, TimelinessArgs,
+                 ProjectionArgs, RebuildArgs>;
 
 // A parsed command line.
 struct Invocation {
   GlobalOptions global;
-  // The command ("open", "append", "show", "tail", "load"), or "help" for
-  // `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and `CMD --help`.
+  // The command ("open", "append", "show", "tail", "load", "clocks",
+  // "breaches", "backlog", "timeliness", "projection", "rebuild"), or
+  // "help" for `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and
+  // `CMD --help`.
   std::string command;
   CommandArgs args;
 };
@@ -102,8 +157,23 @@ struct Invocation {
 // one-line message on an unknown command or flag, a missing or malformed
 // value, a missing required flag, or a wrong number of arguments. A help
 // request anywhere wins over other errors after the command is known.
+//
+// Flags given twice are errors, except the repeatable ones (breaches'
+// --clock and --status), whose values may also be comma-separated. Dates
+// are checked to be real YYYY-MM-DD dates, --as-known-at an RFC 3339
+// instant with a zone ("2025-01-01T09:00:00Z"), --status a ClockStatus
+// name with or without its prefix, in any case ("breached",
+// "CLOCK_STATUS_BREACHED"), only so that mistakes get a friendly message
+// before any call; ehcpd checks them again.
 absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
                                            absl::string_view env_server);
+
+// The command line that runs `args` again, e.g. "ehcpctl breaches --la
+// E06000035 --status BREACHED,OVERDUE --page-token 'a b'": each given flag
+// once (lists comma-separated), words shell-quoted when they need to be.
+// Global flags are left out. `breaches` prints it, with the next page's
+// token, to say how to go on.
+std::string BreachesCommandLine(const BreachesArgs& args);
 
 // Where to look after a usage error in `args`: "ehcpctl CMD --help" when
 // `args` names a command, else "ehcpctl --help".

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "google/protobuf/struct.pb.h"
 #include "tools/event_files.h"
@@ -319,6 +321,143 @@ int Load(const LoadArgs& args, const GlobalOptions& global, CaseClient& client,
   return refused > 0 ? kExitRefused : kExitOk;
 }
 
+int Clocks(const ClocksArgs& args, const GlobalOptions& global,
+           CaseClient& client, std::ostream& out, std::ostream& err) {
+  v1::GetCaseClocksRequest request;
+  request.set_case_id(args.case_id);
+  request.set_as_of(args.as_of);
+  if (args.as_known_at) {
+    const int64_t seconds = absl::ToUnixSeconds(*args.as_known_at);
+    request.mutable_as_known_at()->set_seconds(seconds);
+    request.mutable_as_known_at()->set_nanos(static_cast<int32_t>(
+        (*args.as_known_at - absl::FromUnixSeconds(seconds)) /
+        absl::Nanoseconds(1)));
+  }
+  absl::StatusOr<v1::GetCaseClocksResponse> response =
+      client.GetCaseClocks(request);
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << CaseClocksText(args.case_id, *response, request.as_known_at());
+  return kExitOk;
+}
+
+// "1 clock", "2 clocks".
+std::string ClocksCount(int n) {
+  return absl::StrCat(n, n == 1 ? " clock" : " clocks");
+}
+
+int Breaches(const BreachesArgs& args, const GlobalOptions& global,
+             CaseClient& client, std::ostream& out, std::ostream& err) {
+  v1::ListBreachesRequest request;
+  request.set_la_code(args.la_code);
+  for (const std::string& id : args.clock_ids) request.add_clock_ids(id);
+  for (v1::ClockStatus s : args.statuses) request.add_statuses(s);
+  request.set_due_from(args.due_from);
+  request.set_due_to(args.due_to);
+  request.set_as_of(args.as_of);
+  request.set_page_size(args.page_size);
+  request.set_page_token(args.page_token);
+
+  if (!args.all) {
+    absl::StatusOr<v1::ListBreachesResponse> page =
+        client.ListBreaches(request);
+    if (!page.ok()) return Fail(err, page.status());
+    if (global.json) return PrintJson(out, err, *page, /*pretty=*/true);
+    out << BreachesTable(page->clocks());
+    out << ClocksCount(page->clocks_size()) << " as of " << page->as_of();
+    if (page->next_page_token().empty()) {
+      out << (args.page_token.empty() ? "\n" : " (last page)\n");
+      return kExitOk;
+    }
+    BreachesArgs next = args;
+    next.page_token = page->next_page_token();
+    out << " (more follow; --all for every page). Next page:\n  "
+        << BreachesCommandLine(next) << "\n";
+    return kExitOk;
+  }
+
+  // --all: every page, then one table (or one response).
+  v1::ListBreachesResponse all;
+  std::set<std::string> tokens_seen;
+  int pages = 0;
+  while (true) {
+    absl::StatusOr<v1::ListBreachesResponse> page =
+        client.ListBreaches(request);
+    if (!page.ok()) return Fail(err, page.status());
+    ++pages;
+    if (all.as_of().empty()) all.set_as_of(page->as_of());
+    for (v1::Clock& c : *page->mutable_clocks()) {
+      *all.add_clocks() = std::move(c);
+    }
+    const std::string& token = page->next_page_token();
+    if (token.empty()) break;
+    // A token that comes back would page forever.
+    if (!tokens_seen.insert(token).second) {
+      return Fail(err, absl::InternalError(
+                           absl::StrCat("page ", pages, " gave page token \"",
+                                        token, "\" again; stopped")));
+    }
+    request.set_page_token(token);
+  }
+  if (global.json) return PrintJson(out, err, all, /*pretty=*/true);
+  out << BreachesTable(all.clocks()) << ClocksCount(all.clocks_size())
+      << " as of " << all.as_of() << " ("
+      << absl::StrCat(pages, pages == 1 ? " page" : " pages") << ")\n";
+  return kExitOk;
+}
+
+int Backlog(const BacklogArgs& args, const GlobalOptions& global,
+            CaseClient& client, std::ostream& out, std::ostream& err) {
+  v1::GetReviewBacklogRequest request;
+  request.set_la_code(args.la_code);
+  request.set_as_of(args.as_of);
+  absl::StatusOr<v1::GetReviewBacklogResponse> response =
+      client.GetReviewBacklog(request);
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << BacklogText(*response, args.cases);
+  return kExitOk;
+}
+
+int Timeliness(const TimelinessArgs& args, const GlobalOptions& global,
+               CaseClient& client, std::ostream& out, std::ostream& err) {
+  v1::GetTimelinessRequest request;
+  request.set_la_code(args.la_code);
+  request.set_year(args.year);
+  absl::StatusOr<v1::GetTimelinessResponse> response =
+      client.GetTimeliness(request);
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << TimelinessText(*response);
+  return kExitOk;
+}
+
+int Projection(const GlobalOptions& global, CaseClient& client,
+               std::ostream& out, std::ostream& err) {
+  absl::StatusOr<v1::GetProjectionStatusResponse> response =
+      client.GetProjectionStatus(v1::GetProjectionStatusRequest());
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << ProjectionStatusText(*response);
+  return kExitOk;
+}
+
+int Rebuild(const GlobalOptions& global, CaseClient& client, std::ostream& out,
+            std::ostream& err) {
+  // On standard error, so that --json output stays one document.
+  err << "rebuilding the clock index from the start of the log; this may "
+         "take a while (waiting up to "
+      << absl::StrFormat("%gs", absl::ToDoubleSeconds(global.call_timeout))
+      << ")...\n";
+  err.flush();
+  absl::StatusOr<v1::RebuildProjectionsResponse> response =
+      client.RebuildProjections(v1::RebuildProjectionsRequest());
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << RebuildText(*response);
+  return kExitOk;
+}
+
 }  // namespace
 
 std::string CallErrorText(const absl::Status& status) {
@@ -363,6 +502,24 @@ int RunCommand(const Invocation& invocation, CaseClient& client,
   }
   if (const auto* a = std::get_if<LoadArgs>(&invocation.args)) {
     return Load(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<ClocksArgs>(&invocation.args)) {
+    return Clocks(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<BreachesArgs>(&invocation.args)) {
+    return Breaches(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<BacklogArgs>(&invocation.args)) {
+    return Backlog(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<TimelinessArgs>(&invocation.args)) {
+    return Timeliness(*a, g, client, out, err);
+  }
+  if (std::holds_alternative<ProjectionArgs>(invocation.args)) {
+    return Projection(g, client, out, err);
+  }
+  if (std::holds_alternative<RebuildArgs>(invocation.args)) {
+    return Rebuild(g, client, out, err);
   }
   err << "ehcpctl: nothing to run (try ehcpctl --help)\n";
   return kExitUsage;

@@ -2,7 +2,8 @@
 //
 // Each command reads its local input first (so a malformed file never
 // reaches the server), makes its calls, and writes results to `out` and
-// one-line errors to `err`, prefixed "ehcpctl: ":
+// one-line errors to `err`, prefixed "ehcpctl: " (`rebuild` also writes a
+// line to `err` before its long call, saying it has started):
 //
 //   ehcpctl: cannot reach ehcpd at 127.0.0.1:50051 (is it running?)
 //   ehcpctl: refused (FAILED_PRECONDITION): rule final_plan.requires_draft: ...

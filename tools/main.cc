@@ -35,7 +35,8 @@ int main(int argc, char** argv) {
     signals.emplace(&cancel);  // before gRPC starts its threads
   }
   std::unique_ptr<CaseClient> client =
-      NewGrpcCaseClient(invocation->global.server, invocation->global.timeout);
+      NewGrpcCaseClient(invocation->global.server, invocation->global.timeout,
+                        invocation->global.call_timeout);
   const int status =
       RunCommand(*invocation, *client, std::cout, std::cerr, &cancel);
   std::cout.flush();

@@ -171,6 +171,27 @@ std::string OrDash(absl::string_view s) {
   return s.empty() ? std::string("-") : std::string(s);
 }
 
+// "label  value" lines, the values aligned.
+std::string LabelLines(
+    const std::vector<std::pair<std::string, std::string>>& rows) {
+  size_t width = 0;
+  for (const auto& [label, value] : rows) width = std::max(width, label.size());
+  std::string out;
+  for (const auto& [label, value] : rows) {
+    absl::StrAppend(&out, label, std::string(width - label.size() + 2, ' '),
+                    Clean(value), "\n");
+  }
+  return out;
+}
+
+// "7 of 12 (58.3%)"; without the percentage when ehcpd gives none (no
+// cohort).
+std::string ProportionWords(const v1::Proportion& p) {
+  std::string out = absl::StrCat(p.numerator(), " of ", p.denominator());
+  if (!p.percent().empty()) absl::StrAppend(&out, " (", p.percent(), "%)");
+  return out;
+}
+
 // Indents every line of `text` but the first by `spaces`.
 std::string IndentFollowingLines(absl::string_view text, int spaces) {
   return absl::StrReplaceAll(
@@ -315,14 +336,7 @@ std::string CaseStateText(const v1::CaseState& s) {
                         ? std::string("-")
                         : absl::StrJoin(s.open_advice_ids(), ", "));
   rows.emplace_back("voided events", absl::StrCat(s.voided_events()));
-  size_t width = 0;
-  for (const auto& [label, value] : rows) width = std::max(width, label.size());
-  std::string out;
-  for (const auto& [label, value] : rows) {
-    absl::StrAppend(&out, label, std::string(width - label.size() + 2, ' '),
-                    Clean(value), "\n");
-  }
-  return out;
+  return LabelLines(rows);
 }
 
 std::string TailLine(const v1::Event& e) {
@@ -353,6 +367,166 @@ std::string AppendText(const v1::AppendEventsResponse& r) {
   absl::StrAppend(&out, case_id, " is at version ", r.case_version(),
                   "; log position ", r.global_position(), "\n");
   return out;
+}
+
+std::string ClockStatusName(v1::ClockStatus status) {
+  if (status == v1::CLOCK_STATUS_UNSPECIFIED) return "unspecified";
+  const pb::EnumValueDescriptor* v =
+      v1::ClockStatus_descriptor()->FindValueByNumber(status);
+  if (v == nullptr)
+    return absl::StrCat("unknown (", static_cast<int>(status), ")");
+  absl::string_view name = v->name();
+  absl::ConsumePrefix(&name, "CLOCK_STATUS_");
+  return std::string(name);
+}
+
+std::string ClockDays(const v1::Clock& clock) {
+  switch (clock.status()) {
+    case v1::CLOCK_STATUS_BREACHED:
+    case v1::CLOCK_STATUS_OVERDUE:
+    case v1::CLOCK_STATUS_EXCUSED:
+      return absl::StrCat(clock.days_late());
+    case v1::CLOCK_STATUS_PENDING:
+      if (clock.due_on().empty()) return "-";
+      if (clock.days_remaining() > 0) {
+        return absl::StrCat("in ", clock.days_remaining());
+      }
+      if (clock.days_remaining() == 0) return "today";
+      return absl::StrCat(-static_cast<int64_t>(clock.days_remaining()),
+                          " ago");
+    default:
+      return "-";
+  }
+}
+
+std::string CouncilWords(absl::string_view la_code) {
+  if (la_code.empty()) return "all councils";
+  const absl::string_view name = CouncilName(la_code);
+  if (name.empty()) return std::string(la_code);
+  return absl::StrCat(la_code, " (", name, ")");
+}
+
+std::string CaseClocksText(absl::string_view case_id,
+                           const v1::GetCaseClocksResponse& r,
+                           const pb::Timestamp& as_known_at) {
+  std::string out = absl::StrCat("Clocks of ", case_id, " as of ", r.as_of(),
+                                 " (case version ", r.case_version());
+  if (as_known_at.seconds() != 0 || as_known_at.nanos() != 0) {
+    absl::StrAppend(&out, ", as known at ", FormatTimestamp(as_known_at));
+  }
+  absl::StrAppend(&out, "):\n");
+  if (r.clocks().empty()) return absl::StrCat(out, "no clocks\n");
+  Table table({"CLOCK", "INSTANCE", "TRIGGER", "DUE", "STOP", "STATUS", "DAYS",
+               "EXCUSED BY"});
+  for (const v1::Clock& c : r.clocks()) {
+    table.AddRow({c.clock_id(), OrDash(c.instance()), OrDash(c.trigger_on()),
+                  OrDash(c.due_on()), OrDash(c.stop_on()),
+                  ClockStatusName(c.status()), ClockDays(c),
+                  c.excused_by_limb()});
+  }
+  return absl::StrCat(out, table.Render());
+}
+
+std::string BreachesTable(const pb::RepeatedPtrField<v1::Clock>& clocks) {
+  if (clocks.empty()) return "";
+  Table table({"CASE", "LA", "CLOCK", "INSTANCE", "DUE", "STOP", "STATUS",
+               "DAYS LATE"});
+  for (const v1::Clock& c : clocks) {
+    table.AddRow({c.case_id(), c.la_code(), c.clock_id(), OrDash(c.instance()),
+                  OrDash(c.due_on()), OrDash(c.stop_on()),
+                  ClockStatusName(c.status()), ClockDays(c)});
+  }
+  return table.Render();
+}
+
+std::string BacklogText(const v1::GetReviewBacklogResponse& r, bool cases) {
+  std::string out = absl::StrCat("Review backlog as of ", r.as_of(), ", ",
+                                 CouncilWords(r.la_code()), ":\n");
+  // The buckets' names, in the order the clocks give them.
+  std::vector<std::string> buckets;
+  for (const v1::ClockBacklog& c : r.clocks()) {
+    for (const v1::BacklogBucket& b : c.buckets()) {
+      if (std::find(buckets.begin(), buckets.end(), b.bucket()) ==
+          buckets.end()) {
+        buckets.push_back(b.bucket());
+      }
+    }
+  }
+  std::vector<std::string> headers = {"CLOCK"};
+  headers.insert(headers.end(), buckets.begin(), buckets.end());
+  headers.push_back("TOTAL");
+  Table table(headers);
+  for (const v1::ClockBacklog& c : r.clocks()) {
+    std::vector<std::string> row = {c.clock_id()};
+    for (const std::string& name : buckets) {
+      int count = 0;
+      for (const v1::BacklogBucket& b : c.buckets()) {
+        if (b.bucket() == name) count += b.count();
+      }
+      row.push_back(absl::StrCat(count));
+    }
+    row.push_back(absl::StrCat(c.total()));
+    table.AddRow(std::move(row));
+  }
+  absl::StrAppend(&out, table.Render());
+  if (!cases) return out;
+  for (const v1::ClockBacklog& c : r.clocks()) {
+    Table entries(
+        {"BUCKET", "CASE", "LA", "INSTANCE", "DUE", "DAYS OVERDUE", "EXCUSED"});
+    for (const v1::BacklogBucket& b : c.buckets()) {
+      for (const v1::BacklogEntry& e : b.entries()) {
+        entries.AddRow({b.bucket(), e.case_id(), e.la_code(),
+                        OrDash(e.instance()), OrDash(e.due_on()),
+                        absl::StrCat(e.days_overdue()),
+                        e.excused() ? "yes" : ""});
+      }
+    }
+    if (entries.rows() == 0) continue;
+    absl::StrAppend(&out, "\n", c.clock_id(), ": ", c.total(), " overdue\n",
+                    entries.Render());
+  }
+  return out;
+}
+
+std::string TimelinessText(const v1::GetTimelinessResponse& r) {
+  std::string out = absl::StrCat("SEN2 timeliness ", r.year(), ", ",
+                                 CouncilWords(r.la_code()), ":\n");
+  return absl::StrCat(
+      out, LabelLines({
+               {"plans issued",
+                absl::StrCat(r.including_exceptions().denominator())},
+               {"within 20 weeks, including exceptions",
+                ProportionWords(r.including_exceptions())},
+               {"within 20 weeks, excluding exceptions",
+                ProportionWords(r.excluding_exceptions())},
+               {"plans with a 20-week exception",
+                absl::StrCat(r.plans_with_exception())},
+               {"mean weeks, request to plan", OrDash(r.mean_weeks())},
+               {"over 52 weeks", absl::StrCat(r.over_52_weeks())},
+               {"6-week decisions, including exceptions",
+                ProportionWords(r.decisions_including_exceptions())},
+               {"6-week decisions, excluding exceptions",
+                ProportionWords(r.decisions_excluding_exceptions())},
+           }));
+}
+
+std::string ProjectionStatusText(const v1::GetProjectionStatusResponse& r) {
+  return LabelLines({
+      {"checkpoint", absl::StrCat(r.checkpoint())},
+      {"head", absl::StrCat(r.head_position())},
+      {"lag", r.lag() == 0
+                  ? std::string("0 (up to date)")
+                  : absl::StrCat(r.lag(), r.lag() == 1 ? " event" : " events")},
+      {"indexed cases", absl::StrCat(r.indexed_cases())},
+  });
+}
+
+std::string RebuildText(const v1::RebuildProjectionsResponse& r) {
+  return absl::StrCat("rebuilt the clock index: read ", r.events_read(),
+                      r.events_read() == 1 ? " event" : " events", ", indexed ",
+                      r.indexed_cases(),
+                      r.indexed_cases() == 1 ? " case" : " cases",
+                      "; checkpoint at log position ", r.checkpoint(), "\n");
 }
 
 absl::StatusOr<std::string> ToJson(const pb::Message& message, bool pretty) {

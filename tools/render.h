@@ -1,9 +1,10 @@
-// What ehcpctl prints: events, case states and append results as plain
-// text tables and lines, or as protobuf JSON.
+// What ehcpctl prints: events, case states, append results, clocks and the
+// clock reports as plain text tables and lines, or as protobuf JSON.
 //
 // Text is for people at a terminal: events are named in words ("final plan
 // issued"), enum values by the words of ehcp-timescales.md §8
-// ("reg10_4_c", "primary_to_secondary", "maintain"), timestamps in UTC.
+// ("reg10_4_c", "primary_to_secondary", "maintain"), clock statuses as §2
+// writes them ("BREACHED", "NOT_APPLICABLE"), timestamps in UTC.
 // Scripts should use the JSON forms, which are protobuf's JSON mapping
 // (lowerCamelCase names, enum names as in the proto, int64 as strings).
 //
@@ -24,6 +25,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "ehcp/v1/case_service.pb.h"
+#include "ehcp/v1/clock_service.pb.h"
 #include "ehcp/v1/events.pb.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/message.h"
@@ -95,6 +97,58 @@ std::string TailLine(const v1::Event& event);
 // The result of an append: what was written (or replayed), then one line
 // per event with its version, position, date and kind.
 std::string AppendText(const v1::AppendEventsResponse& response);
+
+// A clock status as ehcp-timescales.md §2 writes it: "PENDING", "MET",
+// "BREACHED", "OVERDUE", "EXCUSED", "NOT_APPLICABLE"; "unspecified" for 0,
+// "unknown (N)" for a number the enum does not define.
+std::string ClockStatusName(v1::ClockStatus status);
+
+// The days of a clock, for its DAYS column: days late ("4") when BREACHED,
+// OVERDUE or EXCUSED; while PENDING the days left ("in 12"), "today" on
+// its due date, or "3 ago" for a clock that stays PENDING past its due
+// date (decision_not_to_issue); "-" otherwise.
+std::string ClockDays(const v1::Clock& clock);
+
+// A council for headings: "all councils" for "", "E06000035 (Medway)" for
+// a seed council, else the code.
+std::string CouncilWords(absl::string_view la_code);
+
+// `clocks`: the heading "Clocks of CASE as of DATE (case version N):" (with
+// ", as known at YYYY-MM-DD HH:MM:SSZ" before the ")" when `as_known_at` is
+// set), then a table CLOCK, INSTANCE, TRIGGER, DUE, STOP, STATUS, DAYS,
+// EXCUSED BY (the exception's limb), or "no clocks" when there are none.
+std::string CaseClocksText(absl::string_view case_id,
+                           const v1::GetCaseClocksResponse& response,
+                           const google::protobuf::Timestamp& as_known_at);
+
+// `breaches`: a table CASE, LA, CLOCK, INSTANCE, DUE, STOP, STATUS, DAYS
+// LATE (as ClockDays), one row per clock in the order given; "" for none.
+std::string BreachesTable(
+    const google::protobuf::RepeatedPtrField<v1::Clock>& clocks);
+
+// `backlog`: the heading "Review backlog as of DATE, COUNCIL:", then a
+// table of one row per clock: CLOCK, a column per bucket (the buckets in
+// the order the response gives them) and TOTAL. With `cases`, then for
+// each clock with overdue entries "CLOCK: N overdue" and a table BUCKET,
+// CASE, LA, INSTANCE, DUE, DAYS OVERDUE, EXCUSED ("yes" or empty).
+std::string BacklogText(const v1::GetReviewBacklogResponse& response,
+                        bool cases);
+
+// `timeliness`: the heading "SEN2 timeliness YEAR, COUNCIL:", then
+// "label  value" lines: plans issued, within 20 weeks including and
+// excluding exceptions ("7 of 12 (58.3%)"), plans with an exception, mean
+// weeks ("-" when none), over 52 weeks, and 6-week decisions including and
+// excluding exceptions.
+std::string TimelinessText(const v1::GetTimelinessResponse& response);
+
+// `projection`: "label  value" lines: checkpoint, head, lag ("0 (up to
+// date)" or "5 events"), indexed cases.
+std::string ProjectionStatusText(
+    const v1::GetProjectionStatusResponse& response);
+
+// `rebuild`: one line saying what the rebuild reached: events read, cases
+// indexed, the log position.
+std::string RebuildText(const v1::RebuildProjectionsResponse& response);
 
 // `message` in protobuf's JSON mapping, indented when `pretty` (a newline
 // ends pretty output), else on one line. INTERNAL if protobuf cannot print

@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -78,7 +79,7 @@ TEST(CliArgsTest, AppendTakesCaseFileAndOptionalVersionAndKey) {
   EXPECT_EQ(a.expected_version, 3);
   EXPECT_EQ(a.idempotency_key, "k-1");
 
-  const AppendArgs& b =
+  const AppendArgs b =
       std::get<AppendArgs>(Parse({"append", "C1", "f.json"})->args);
   EXPECT_FALSE(b.expected_version.has_value());
   EXPECT_EQ(b.idempotency_key, "");
@@ -96,10 +97,10 @@ TEST(CliArgsTest, MalformedNumbersAreUsageErrors) {
 }
 
 TEST(CliArgsTest, TailDefaultsToTheStartWithoutFollowing) {
-  const TailArgs& a = std::get<TailArgs>(Parse({"tail"})->args);
+  const TailArgs a = std::get<TailArgs>(Parse({"tail"})->args);
   EXPECT_EQ(a.from_position, 1);
   EXPECT_FALSE(a.follow);
-  const TailArgs& b =
+  const TailArgs b =
       std::get<TailArgs>(Parse({"tail", "--from=120", "--follow"})->args);
   EXPECT_EQ(b.from_position, 120);
   EXPECT_TRUE(b.follow);
@@ -178,6 +179,210 @@ TEST(CliArgsTest, EveryCommandHasHelpWithUsageAndExamples) {
     EXPECT_THAT(text, HasSubstr("Examples:")) << name;
   }
   EXPECT_THAT(HelpText(""), HasSubstr("Exit status"));
+}
+
+TEST(CliArgsTest, ClocksTakesACaseAndOptionalDateAndInstant) {
+  absl::StatusOr<Invocation> inv =
+      Parse({"clocks", "C1", "--as-of", "2025-09-01", "--as-known-at",
+             "2025-01-01T09:00:00Z"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  EXPECT_EQ(inv->command, "clocks");
+  const ClocksArgs& a = std::get<ClocksArgs>(inv->args);
+  EXPECT_EQ(a.case_id, "C1");
+  EXPECT_EQ(a.as_of, "2025-09-01");
+  ASSERT_TRUE(a.as_known_at.has_value());
+  EXPECT_EQ(*a.as_known_at, absl::FromUnixSeconds(1735722000));
+
+  const ClocksArgs b = std::get<ClocksArgs>(Parse({"clocks", "C1"})->args);
+  EXPECT_EQ(b.as_of, "");
+  EXPECT_FALSE(b.as_known_at.has_value());
+}
+
+TEST(CliArgsTest, AsKnownAtTakesOffsetsAndFractions) {
+  const ClocksArgs a = std::get<ClocksArgs>(
+      Parse({"clocks", "C1", "--as-known-at=2025-06-01T10:00:00.25+01:00"})
+          ->args);
+  EXPECT_EQ(*a.as_known_at,
+            absl::FromUnixSeconds(1748768400) + absl::Milliseconds(250));
+}
+
+TEST(CliArgsTest, DatesAndInstantsAreCheckedBeforeAnyCall) {
+  EXPECT_THAT(UsageError({"clocks", "C1", "--as-of", "2025-02-30"}),
+              HasSubstr("--as-of needs a date YYYY-MM-DD, not \"2025-02-30\""));
+  EXPECT_THAT(UsageError({"clocks", "C1", "--as-of", "1/9/2025"}),
+              HasSubstr("--as-of needs a date"));
+  EXPECT_THAT(UsageError({"clocks", "C1", "--as-of", "2025-9-1"}),
+              HasSubstr("--as-of needs a date"));
+  EXPECT_THAT(UsageError({"clocks", "C1", "--as-known-at", "2025-01-01"}),
+              HasSubstr("--as-known-at needs an RFC 3339 instant"));
+  EXPECT_THAT(
+      UsageError({"clocks", "C1", "--as-known-at", "2025-01-01T09:00:00"}),
+      HasSubstr("with its zone"));
+  EXPECT_THAT(UsageError({"breaches", "--due-from", "tomorrow"}),
+              HasSubstr("--due-from needs a date"));
+  EXPECT_THAT(UsageError({"backlog", "--as-of", "2025-13-01"}),
+              HasSubstr("--as-of needs a date"));
+  EXPECT_THAT(UsageError({"clocks"}),
+              HasSubstr("clocks takes 1 argument, 0 given"));
+}
+
+TEST(CliArgsTest, BreachesDefaultsToEveryCouncilClockAndLateStatus) {
+  absl::StatusOr<Invocation> inv = Parse({"breaches"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  const BreachesArgs& a = std::get<BreachesArgs>(inv->args);
+  EXPECT_EQ(a.la_code, "");
+  EXPECT_TRUE(a.clock_ids.empty());
+  EXPECT_TRUE(a.statuses.empty());
+  EXPECT_EQ(a.page_size, 0);
+  EXPECT_EQ(a.page_token, "");
+  EXPECT_FALSE(a.all);
+}
+
+TEST(CliArgsTest, BreachesClocksAndStatusesRepeatOrTakeCommas) {
+  absl::StatusOr<Invocation> inv = Parse({"breaches",
+                                          "--la",
+                                          "E06000035",
+                                          "--clock",
+                                          "final_plan_20w,advice",
+                                          "--clock=annual_review",
+                                          "--status",
+                                          "breached",
+                                          "--status",
+                                          "CLOCK_STATUS_OVERDUE, excused",
+                                          "--status",
+                                          "not-applicable",
+                                          "--status",
+                                          "BREACHED",
+                                          "--due-from",
+                                          "2024-01-01",
+                                          "--due-to",
+                                          "2024-12-31",
+                                          "--as-of",
+                                          "2025-01-31",
+                                          "--page-size",
+                                          "50",
+                                          "--page-token",
+                                          "tok",
+                                          "--all"});
+  ASSERT_TRUE(inv.ok()) << inv.status();
+  const BreachesArgs& a = std::get<BreachesArgs>(inv->args);
+  EXPECT_EQ(a.la_code, "E06000035");
+  EXPECT_THAT(a.clock_ids, ::testing::ElementsAre("final_plan_20w", "advice",
+                                                  "annual_review"));
+  // In the order given, each once.
+  EXPECT_THAT(a.statuses,
+              ::testing::ElementsAre(
+                  v1::CLOCK_STATUS_BREACHED, v1::CLOCK_STATUS_OVERDUE,
+                  v1::CLOCK_STATUS_EXCUSED, v1::CLOCK_STATUS_NOT_APPLICABLE));
+  EXPECT_EQ(a.due_from, "2024-01-01");
+  EXPECT_EQ(a.due_to, "2024-12-31");
+  EXPECT_EQ(a.as_of, "2025-01-31");
+  EXPECT_EQ(a.page_size, 50);
+  EXPECT_EQ(a.page_token, "tok");
+  EXPECT_TRUE(a.all);
+}
+
+TEST(CliArgsTest, BreachesFlagValuesAreChecked) {
+  EXPECT_THAT(UsageError({"breaches", "--status", "late"}),
+              HasSubstr("no status \"late\" (statuses: PENDING, MET, "
+                        "BREACHED, OVERDUE, EXCUSED, NOT_APPLICABLE)"));
+  EXPECT_THAT(UsageError({"breaches", "--status", "unspecified"}),
+              HasSubstr("no status"));
+  EXPECT_THAT(UsageError({"breaches", "--clock", "advice,,x"}),
+              HasSubstr("--clock has an empty value"));
+  EXPECT_THAT(UsageError({"breaches", "--page-size", "0"}),
+              HasSubstr("--page-size needs a whole number from 1 to 1000"));
+  EXPECT_THAT(UsageError({"breaches", "--page-size", "1001"}),
+              HasSubstr("--page-size"));
+  EXPECT_THAT(UsageError({"breaches", "--due-from", "2024-02-01", "--due-to",
+                          "2024-01-01"}),
+              HasSubstr("--due-to 2024-01-01 is before --due-from"));
+  EXPECT_THAT(UsageError({"breaches", "--la", "A", "--la", "B"}),
+              HasSubstr("--la given twice"));
+  EXPECT_THAT(UsageError({"breaches", "--la="}), HasSubstr("--la needs"));
+  EXPECT_THAT(UsageError({"breaches", "--all=yes"}),
+              HasSubstr("--all takes no value"));
+  EXPECT_THAT(UsageError({"breaches", "E06000035"}),
+              HasSubstr("breaches takes 0 arguments, 1 given"));
+}
+
+TEST(CliArgsTest, BacklogTakesCouncilDateAndCases) {
+  const BacklogArgs a =
+      std::get<BacklogArgs>(Parse({"backlog", "--la", "E10000016", "--as-of",
+                                   "2025-09-01", "--cases"})
+                                ->args);
+  EXPECT_EQ(a.la_code, "E10000016");
+  EXPECT_EQ(a.as_of, "2025-09-01");
+  EXPECT_TRUE(a.cases);
+  EXPECT_FALSE(std::get<BacklogArgs>(Parse({"backlog"})->args).cases);
+}
+
+TEST(CliArgsTest, TimelinessNeedsAYear) {
+  const TimelinessArgs a = std::get<TimelinessArgs>(
+      Parse({"timeliness", "--year", "2024", "--la", "E06000035"})->args);
+  EXPECT_EQ(a.year, 2024);
+  EXPECT_EQ(a.la_code, "E06000035");
+  EXPECT_THAT(UsageError({"timeliness"}), HasSubstr("needs --year YYYY"));
+  EXPECT_THAT(UsageError({"timeliness", "--year", "24"}),
+              HasSubstr("--year needs a calendar year from 2014 to 2100"));
+  EXPECT_THAT(UsageError({"timeliness", "--year", "2024a"}),
+              HasSubstr("--year"));
+}
+
+TEST(CliArgsTest, ProjectionAndRebuildTakeNothing) {
+  EXPECT_TRUE(
+      std::holds_alternative<ProjectionArgs>(Parse({"projection"})->args));
+  EXPECT_TRUE(std::holds_alternative<RebuildArgs>(Parse({"rebuild"})->args));
+  EXPECT_THAT(UsageError({"rebuild", "now"}), HasSubstr("1 given"));
+}
+
+TEST(CliArgsTest, RebuildWaitsLongerUnlessTimeoutSays) {
+  absl::StatusOr<Invocation> rebuild = Parse({"rebuild"});
+  EXPECT_EQ(rebuild->global.timeout, absl::Seconds(10));  // connecting
+  EXPECT_EQ(rebuild->global.call_timeout, absl::Seconds(600));
+  absl::StatusOr<Invocation> given = Parse({"--timeout", "30", "rebuild"});
+  EXPECT_EQ(given->global.timeout, absl::Seconds(30));
+  EXPECT_EQ(given->global.call_timeout, absl::Seconds(30));
+  absl::StatusOr<Invocation> other = Parse({"breaches", "--timeout=2"});
+  EXPECT_EQ(other->global.call_timeout, absl::Seconds(2));
+  EXPECT_EQ(Parse({"projection"})->global.call_timeout, absl::Seconds(10));
+}
+
+TEST(CliArgsTest, BreachesCommandLineRepeatsTheQueryQuoted) {
+  BreachesArgs a;
+  EXPECT_EQ(BreachesCommandLine(a), "ehcpctl breaches");
+  a.la_code = "E06000035";
+  a.clock_ids = {"final_plan_20w", "advice"};
+  a.statuses = {v1::CLOCK_STATUS_BREACHED, v1::CLOCK_STATUS_NOT_APPLICABLE};
+  a.due_from = "2024-01-01";
+  a.as_of = "2025-01-31";
+  a.page_size = 50;
+  a.page_token = "ab+/c=";
+  EXPECT_EQ(BreachesCommandLine(a),
+            "ehcpctl breaches --la E06000035 --clock final_plan_20w,advice "
+            "--status BREACHED,NOT_APPLICABLE --due-from 2024-01-01 --as-of "
+            "2025-01-31 --page-size 50 --page-token ab+/c=");
+  a = BreachesArgs();
+  a.page_token = "it's a token";
+  EXPECT_EQ(BreachesCommandLine(a),
+            "ehcpctl breaches --page-token 'it'\\''s a token'");
+  // What it prints parses back to the same query.
+  a.la_code = "E10000016";
+  a.statuses = {v1::CLOCK_STATUS_OVERDUE};
+  const BreachesArgs back =
+      std::get<BreachesArgs>(Parse({"breaches", "--la", "E10000016", "--status",
+                                    "OVERDUE", "--page-token", "it's a token"})
+                                 ->args);
+  EXPECT_EQ(BreachesCommandLine(back), BreachesCommandLine(a));
+}
+
+TEST(CliArgsTest, TheToolsHelpListsEveryCommand) {
+  const std::string help = HelpText("");
+  for (absl::string_view name : CommandNames()) {
+    EXPECT_THAT(help, HasSubstr(absl::StrCat("\n  ", name, " "))) << name;
+  }
+  EXPECT_THAT(HelpText("rebuild"), HasSubstr("600 seconds"));
+  EXPECT_THAT(HelpText("breaches"), HasSubstr("--page-token TOKEN"));
 }
 
 }  // namespace

@@ -1,0 +1,379 @@
+// The clock commands (clocks, breaches, backlog, timeliness, projection,
+// rebuild) against a fake ClockService.
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "google/protobuf/text_format.h"
+#include "google/protobuf/util/json_util.h"
+#include "gtest/gtest.h"
+#include "tests/tools/fake_case_client.h"
+#include "tools/commands.h"
+
+namespace ehcp::tools {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::StartsWith;
+
+using fakes::FakeCaseClient;
+
+template <typename M>
+M FromText(const std::string& text) {
+  M message;
+  EXPECT_TRUE(google::protobuf::TextFormat::ParseFromString(text, &message))
+      << text;
+  return message;
+}
+
+// A late clock of case `case_id`, `days` late.
+v1::Clock Late(const std::string& case_id, int days) {
+  v1::Clock c;
+  c.set_case_id(case_id);
+  c.set_la_code("E06000035");
+  c.set_clock_id("final_plan_20w");
+  c.set_instance("1");
+  c.set_due_on("2024-05-27");
+  c.set_status(v1::CLOCK_STATUS_OVERDUE);
+  c.set_days_late(days);
+  return c;
+}
+
+class ClockCommandsTest : public ::testing::Test {
+ protected:
+  // Runs a command line against the fake; returns the exit status.
+  int Run(std::vector<std::string> args) {
+    out_.str("");
+    err_.str("");
+    absl::StatusOr<Invocation> inv = ParseInvocation(args, "");
+    EXPECT_TRUE(inv.ok()) << inv.status();
+    if (!inv.ok()) return -1;
+    return RunCommand(*inv, client_, out_, err_, nullptr);
+  }
+
+  // Three pages of breaches: "" -> "p2" -> "p3" -> end.
+  void ThreePages() {
+    v1::ListBreachesResponse p1, p2, p3;
+    p1.set_as_of("2025-09-01");
+    *p1.add_clocks() = Late("E06000035-a", 30);
+    *p1.add_clocks() = Late("E06000035-b", 20);
+    p1.set_next_page_token("p2");
+    p2.set_as_of("2025-09-01");
+    *p2.add_clocks() = Late("E06000035-c", 10);
+    p2.set_next_page_token("p3");
+    p3.set_as_of("2025-09-01");
+    *p3.add_clocks() = Late("E06000035-d", 5);
+    client_.breach_pages = {{"", p1}, {"p2", p2}, {"p3", p3}};
+  }
+
+  FakeCaseClient client_;
+  std::ostringstream out_;
+  std::ostringstream err_;
+};
+
+TEST_F(ClockCommandsTest, ClocksSendsTheCaseDateAndInstant) {
+  client_.case_clocks = FromText<v1::GetCaseClocksResponse>(R"pb(
+    as_of: "2025-09-01"
+    case_version: 4
+    clocks {
+      clock_id: "final_plan_20w"
+      instance: "1"
+      trigger_on: "2024-01-08"
+      due_on: "2024-05-27"
+      stop_on: "2024-05-31"
+      status: CLOCK_STATUS_BREACHED
+      days_late: 4
+    }
+  )pb");
+  EXPECT_EQ(Run({"clocks", "E06000035-aa", "--as-of", "2025-09-01",
+                 "--as-known-at", "2025-01-01T09:00:00.5Z"}),
+            kExitOk)
+      << err_.str();
+  ASSERT_EQ(client_.clock_requests.size(), 1u);
+  const v1::GetCaseClocksRequest& r = client_.clock_requests[0];
+  EXPECT_EQ(r.case_id(), "E06000035-aa");
+  EXPECT_EQ(r.as_of(), "2025-09-01");
+  EXPECT_EQ(r.as_known_at().seconds(), 1735722000);
+  EXPECT_EQ(r.as_known_at().nanos(), 500000000);
+  EXPECT_THAT(out_.str(),
+              StartsWith("Clocks of E06000035-aa as of 2025-09-01 (case "
+                         "version 4, as known at 2025-01-01 09:00:00Z):\n"
+                         "CLOCK "));
+  EXPECT_THAT(out_.str(), HasSubstr("BREACHED  4\n"));
+  EXPECT_EQ(err_.str(), "");
+}
+
+TEST_F(ClockCommandsTest, ClocksWithoutFlagsLeavesTheDateToTheServer) {
+  EXPECT_EQ(Run({"clocks", "C1"}), kExitOk);
+  EXPECT_EQ(client_.clock_requests[0].as_of(), "");
+  EXPECT_FALSE(client_.clock_requests[0].has_as_known_at());
+}
+
+TEST_F(ClockCommandsTest, ClocksJsonIsTheResponse) {
+  client_.case_clocks.set_as_of("2025-09-01");
+  client_.case_clocks.add_clocks()->set_clock_id("advice");
+  EXPECT_EQ(Run({"clocks", "C1", "--json"}), kExitOk);
+  v1::GetCaseClocksResponse back;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(out_.str(), &back).ok())
+      << out_.str();
+  EXPECT_EQ(back.as_of(), "2025-09-01");
+  EXPECT_EQ(back.clocks(0).clock_id(), "advice");
+  EXPECT_THAT(out_.str(), StartsWith("{\n \"clocks\": ["));
+}
+
+TEST_F(ClockCommandsTest, ClocksOfAnUnknownCaseIsRefused) {
+  client_.FailNext("clocks", absl::NotFoundError("case C1 not found"));
+  EXPECT_EQ(Run({"clocks", "C1"}), kExitRefused);
+  EXPECT_EQ(err_.str(), "ehcpctl: refused (NOT_FOUND): case C1 not found\n");
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(ClockCommandsTest, EveryClockCommandReportsAnUnreachableServer) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"clocks", {"clocks", "C1"}},
+      {"breaches", {"breaches"}},
+      {"backlog", {"backlog"}},
+      {"timeliness", {"timeliness", "--year", "2024"}},
+      {"projection", {"projection"}},
+      {"rebuild", {"rebuild"}},
+  };
+  for (const auto& [kind, args] : cases) {
+    client_.FailNext(kind, ConnectionFailure(absl::StatusCode::kUnavailable,
+                                             "cannot reach ehcpd at x (is it "
+                                             "running?)"));
+    EXPECT_EQ(Run(args), kExitUnreachable) << kind;
+    EXPECT_THAT(err_.str(), HasSubstr("ehcpctl: cannot reach ehcpd at x (is it "
+                                      "running?)\n"))
+        << kind;
+    EXPECT_EQ(out_.str(), "") << kind;
+  }
+}
+
+TEST_F(ClockCommandsTest, AServerWithoutClockServiceIsAnError) {
+  client_.FailNext("breaches",
+                   absl::UnimplementedError(
+                       "ehcpd at x does not serve "
+                       "ehcp.v1.ClockService/ListBreaches (is it older than "
+                       "ehcpctl?)"));
+  EXPECT_EQ(Run({"breaches"}), kExitRefused);
+  EXPECT_EQ(err_.str(),
+            "ehcpctl: ehcpd failed (UNIMPLEMENTED): ehcpd at x does not serve "
+            "ehcp.v1.ClockService/ListBreaches (is it older than ehcpctl?)\n");
+}
+
+TEST_F(ClockCommandsTest, BreachesSendsTheQuery) {
+  ThreePages();
+  EXPECT_EQ(
+      Run({"breaches", "--la", "E06000035", "--clock", "final_plan_20w,advice",
+           "--status", "overdue", "--due-from", "2024-01-01", "--due-to",
+           "2024-12-31", "--as-of", "2025-09-01", "--page-size", "2"}),
+      kExitOk);
+  ASSERT_EQ(client_.breach_requests.size(), 1u);
+  const v1::ListBreachesRequest& r = client_.breach_requests[0];
+  EXPECT_EQ(r.la_code(), "E06000035");
+  EXPECT_THAT(r.clock_ids(), ElementsAre("final_plan_20w", "advice"));
+  EXPECT_THAT(r.statuses(), ElementsAre(v1::CLOCK_STATUS_OVERDUE));
+  EXPECT_EQ(r.due_from(), "2024-01-01");
+  EXPECT_EQ(r.due_to(), "2024-12-31");
+  EXPECT_EQ(r.as_of(), "2025-09-01");
+  EXPECT_EQ(r.page_size(), 2);
+  EXPECT_EQ(r.page_token(), "");
+}
+
+TEST_F(ClockCommandsTest, BreachesPrintsOnePageAndHowToGoOn) {
+  ThreePages();
+  EXPECT_EQ(Run({"breaches", "--la", "E06000035", "--page-size", "2"}),
+            kExitOk);
+  EXPECT_EQ(client_.breach_requests.size(), 1u);
+  const std::string out = out_.str();
+  EXPECT_THAT(out, StartsWith("CASE         LA         CLOCK "));
+  EXPECT_THAT(out, HasSubstr("\nE06000035-a  E06000035  final_plan_20w"));
+  EXPECT_THAT(out, HasSubstr("\nE06000035-b  "));
+  EXPECT_THAT(out, ::testing::Not(HasSubstr("E06000035-c")));
+  EXPECT_THAT(out, ::testing::EndsWith(
+                       "\n2 clocks as of 2025-09-01 (more follow; --all for "
+                       "every page). Next page:\n"
+                       "  ehcpctl breaches --la E06000035 --page-size 2 "
+                       "--page-token p2\n"));
+}
+
+TEST_F(ClockCommandsTest, BreachesGoesOnFromAPageToken) {
+  ThreePages();
+  EXPECT_EQ(Run({"breaches", "--page-token", "p3"}), kExitOk);
+  EXPECT_EQ(client_.breach_requests[0].page_token(), "p3");
+  EXPECT_THAT(out_.str(), HasSubstr("E06000035-d"));
+  EXPECT_THAT(out_.str(),
+              ::testing::EndsWith("\n1 clock as of 2025-09-01 (last page)\n"));
+}
+
+TEST_F(ClockCommandsTest, BreachesAllFollowsEveryPage) {
+  ThreePages();
+  EXPECT_EQ(Run({"breaches", "--all", "--status", "overdue"}), kExitOk)
+      << err_.str();
+  ASSERT_EQ(client_.breach_requests.size(), 3u);
+  EXPECT_EQ(client_.breach_requests[0].page_token(), "");
+  EXPECT_EQ(client_.breach_requests[1].page_token(), "p2");
+  EXPECT_EQ(client_.breach_requests[2].page_token(), "p3");
+  // The query stays the same on every page.
+  EXPECT_THAT(client_.breach_requests[2].statuses(),
+              ElementsAre(v1::CLOCK_STATUS_OVERDUE));
+  const std::string out = out_.str();
+  for (const char* id :
+       {"E06000035-a", "E06000035-b", "E06000035-c", "E06000035-d"}) {
+    EXPECT_THAT(out, HasSubstr(id));
+  }
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 2 + 4 + 1);  // one table
+  EXPECT_THAT(out,
+              ::testing::EndsWith("\n4 clocks as of 2025-09-01 (3 pages)\n"));
+}
+
+TEST_F(ClockCommandsTest, BreachesAllJsonIsOneResponseOfEveryPage) {
+  ThreePages();
+  EXPECT_EQ(Run({"--json", "breaches", "--all"}), kExitOk);
+  v1::ListBreachesResponse back;
+  ASSERT_TRUE(
+      google::protobuf::util::JsonStringToMessage(out_.str(), &back).ok())
+      << out_.str();
+  EXPECT_EQ(back.clocks_size(), 4);
+  EXPECT_EQ(back.next_page_token(), "");
+  EXPECT_EQ(back.as_of(), "2025-09-01");
+}
+
+TEST_F(ClockCommandsTest, BreachesJsonOfOnePageKeepsItsToken) {
+  ThreePages();
+  EXPECT_EQ(Run({"breaches", "--json"}), kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("\"nextPageToken\": \"p2\""));
+}
+
+TEST_F(ClockCommandsTest, BreachesAllStopsOnATokenThatComesBack) {
+  ThreePages();
+  client_.breach_pages["p3"].set_next_page_token("p2");
+  EXPECT_EQ(Run({"breaches", "--all"}), kExitRefused);
+  EXPECT_EQ(err_.str(),
+            "ehcpctl: ehcpd failed (INTERNAL): page 3 gave page token \"p2\" "
+            "again; stopped\n");
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(client_.breach_requests.size(), 3u);
+}
+
+TEST_F(ClockCommandsTest, BreachesAllStopsAtARefusedPage) {
+  ThreePages();
+  client_.breach_pages.erase("p3");
+  EXPECT_EQ(Run({"breaches", "--all"}), kExitRefused);
+  EXPECT_EQ(err_.str(),
+            "ehcpctl: refused (INVALID_ARGUMENT): page_token: not a token of "
+            "mine\n");
+  EXPECT_EQ(out_.str(), "");
+}
+
+TEST_F(ClockCommandsTest, NoBreachesSaysSo) {
+  client_.breach_pages[""].set_as_of("2025-09-01");
+  EXPECT_EQ(Run({"breaches"}), kExitOk);
+  EXPECT_EQ(out_.str(), "0 clocks as of 2025-09-01\n");
+}
+
+TEST_F(ClockCommandsTest, BacklogSendsCouncilAndDate) {
+  client_.backlog = FromText<v1::GetReviewBacklogResponse>(R"pb(
+    as_of: "2025-09-01"
+    la_code: "E06000035"
+    clocks {
+      clock_id: "annual_review"
+      total: 1
+      buckets {
+        bucket: "0-3"
+        count: 1
+        entries { case_id: "E06000035-aa" days_overdue: 9 }
+      }
+      buckets { bucket: "3-6" }
+    }
+  )pb");
+  EXPECT_EQ(Run({"backlog", "--la", "E06000035", "--as-of", "2025-09-01"}),
+            kExitOk);
+  ASSERT_EQ(client_.backlog_requests.size(), 1u);
+  EXPECT_EQ(client_.backlog_requests[0].la_code(), "E06000035");
+  EXPECT_EQ(client_.backlog_requests[0].as_of(), "2025-09-01");
+  EXPECT_THAT(out_.str(), HasSubstr("annual_review  1    0    1\n"));
+  EXPECT_THAT(out_.str(), ::testing::Not(HasSubstr("E06000035-aa")));
+  EXPECT_EQ(Run({"backlog", "--cases"}), kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("annual_review: 1 overdue\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("E06000035-aa"));
+  EXPECT_EQ(Run({"backlog", "--json"}), kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("\"daysOverdue\": 9"));
+}
+
+TEST_F(ClockCommandsTest, TimelinessSendsYearAndCouncil) {
+  client_.timeliness.set_year(2024);
+  client_.timeliness.mutable_including_exceptions()->set_numerator(1);
+  client_.timeliness.mutable_including_exceptions()->set_denominator(2);
+  client_.timeliness.mutable_including_exceptions()->set_percent("50.0");
+  EXPECT_EQ(Run({"timeliness", "--year", "2024", "--la", "E10000016"}),
+            kExitOk);
+  ASSERT_EQ(client_.timeliness_requests.size(), 1u);
+  EXPECT_EQ(client_.timeliness_requests[0].year(), 2024);
+  EXPECT_EQ(client_.timeliness_requests[0].la_code(), "E10000016");
+  EXPECT_THAT(out_.str(), StartsWith("SEN2 timeliness 2024, all councils:\n"
+                                     "plans issued  "));
+  EXPECT_THAT(out_.str(), HasSubstr("1 of 2 (50.0%)\n"));
+}
+
+TEST_F(ClockCommandsTest, TimelinessOfAnUnknownCouncilIsRefused) {
+  client_.FailNext("timeliness",
+                   absl::NotFoundError("la_code: no cases for E09999999"));
+  EXPECT_EQ(Run({"timeliness", "--year", "2024", "--la", "E09999999"}),
+            kExitRefused);
+  EXPECT_EQ(err_.str(),
+            "ehcpctl: refused (NOT_FOUND): la_code: no cases for E09999999\n");
+}
+
+TEST_F(ClockCommandsTest, ProjectionPrintsTheLag) {
+  client_.projection.set_checkpoint(7);
+  client_.projection.set_head_position(9);
+  client_.projection.set_lag(2);
+  client_.projection.set_indexed_cases(3);
+  EXPECT_EQ(Run({"projection"}), kExitOk);
+  EXPECT_EQ(client_.projection_calls, 1);
+  EXPECT_THAT(out_.str(), HasSubstr("lag            2 events\n"));
+  EXPECT_EQ(Run({"--json", "projection"}), kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("\"headPosition\": \"9\""));
+}
+
+TEST_F(ClockCommandsTest, RebuildSaysItStartedThenWhatItReached) {
+  client_.rebuild.set_checkpoint(40);
+  client_.rebuild.set_events_read(40);
+  client_.rebuild.set_indexed_cases(6);
+  EXPECT_EQ(Run({"rebuild"}), kExitOk);
+  EXPECT_EQ(client_.rebuild_calls, 1);
+  EXPECT_EQ(err_.str(),
+            "rebuilding the clock index from the start of the log; this may "
+            "take a while (waiting up to 600s)...\n");
+  EXPECT_EQ(out_.str(),
+            "rebuilt the clock index: read 40 events, indexed 6 cases; "
+            "checkpoint at log position 40\n");
+}
+
+TEST_F(ClockCommandsTest, RebuildJsonKeepsStandardOutputOneDocument) {
+  client_.rebuild.set_checkpoint(40);
+  EXPECT_EQ(Run({"--timeout", "60", "--json", "rebuild"}), kExitOk);
+  EXPECT_THAT(err_.str(), HasSubstr("(waiting up to 60s)"));
+  v1::RebuildProjectionsResponse back;
+  EXPECT_TRUE(
+      google::protobuf::util::JsonStringToMessage(out_.str(), &back).ok())
+      << out_.str();
+  EXPECT_EQ(back.checkpoint(), 40);
+}
+
+TEST_F(ClockCommandsTest, ARefusedRebuildIsAnError) {
+  client_.FailNext(
+      "rebuild", absl::FailedPreconditionError("a rebuild is already running"));
+  EXPECT_EQ(Run({"rebuild"}), kExitRefused);
+  EXPECT_THAT(err_.str(),
+              ::testing::EndsWith("ehcpctl: refused (FAILED_PRECONDITION): a "
+                                  "rebuild is already running\n"));
+  EXPECT_EQ(out_.str(), "");
+}
+
+}  // namespace
+}  // namespace ehcp::tools

@@ -1,0 +1,227 @@
+// A fake CaseClient for the tests of ehcpctl's commands: an in-memory
+// CaseService and a scripted ClockService, recording every request.
+#ifndef EHCP_TESTS_TOOLS_FAKE_CASE_CLIENT_H_
+#define EHCP_TESTS_TOOLS_FAKE_CASE_CLIENT_H_
+
+#include <algorithm>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "tools/case_client.h"
+
+namespace ehcp::tools::fakes {
+
+// An in-memory CaseService: cases are opened and appended to without rules,
+// unless a test scripts an error for the next call of a kind. Its
+// ClockService answers what the test sets.
+class FakeCaseClient : public CaseClient {
+ public:
+  const std::string& server() const override { return server_; }
+
+  absl::StatusOr<v1::OpenCaseResponse> OpenCase(
+      const v1::OpenCaseRequest& request) override {
+    opens.push_back(request);
+    if (absl::Status s = Scripted("open"); !s.ok()) return s;
+    const std::string id =
+        absl::StrCat(request.la_code(), "-", request.case_reference());
+    if (cases_.contains(id)) {
+      return absl::AlreadyExistsError(absl::StrCat("already open as ", id));
+    }
+    v1::Event opened;
+    opened.mutable_payload()->mutable_case_opened()->set_la_code(
+        request.la_code());
+    opened.mutable_payload()->mutable_case_opened()->set_case_reference(
+        request.case_reference());
+    Stamp(id, &opened);
+    v1::OpenCaseResponse response;
+    response.set_case_id(id);
+    *response.mutable_event() = opened;
+    return response;
+  }
+
+  absl::StatusOr<v1::AppendEventsResponse> AppendEvents(
+      const v1::AppendEventsRequest& request) override {
+    appends.push_back(request);
+    if (absl::Status s = Scripted("append"); !s.ok()) return s;
+    if (!cases_.contains(request.case_id())) {
+      return absl::NotFoundError("no such case");
+    }
+    v1::AppendEventsResponse response;
+    for (const v1::ProposedEvent& p : request.events()) {
+      v1::Event e;
+      e.set_occurred_on(p.occurred_on());
+      *e.mutable_payload() = p.payload();
+      Stamp(request.case_id(), &e);
+      *response.add_events() = e;
+    }
+    response.set_case_version(
+        static_cast<int64_t>(cases_[request.case_id()].size()));
+    response.set_global_position(static_cast<int64_t>(log_.size()));
+    return response;
+  }
+
+  absl::StatusOr<v1::ReadCaseResponse> ReadCase(
+      const v1::ReadCaseRequest& request) override {
+    reads.push_back(request);
+    auto it = cases_.find(request.case_id());
+    if (it == cases_.end()) return absl::NotFoundError("case C not found");
+    v1::ReadCaseResponse response;
+    const std::vector<v1::Event>& events = it->second;
+    const int64_t from = std::max<int64_t>(1, request.from_version());
+    for (int64_t v = from; v <= static_cast<int64_t>(events.size()) &&
+                           response.events_size() < request.max_count();
+         ++v) {
+      *response.add_events() = events[v - 1];
+    }
+    const int64_t last = from + response.events_size() - 1;
+    if (last < static_cast<int64_t>(events.size())) {
+      response.set_next_version(last + 1);
+    }
+    return response;
+  }
+
+  absl::StatusOr<v1::ReadLogResponse> ReadLog(
+      const v1::ReadLogRequest& request) override {
+    log_reads.push_back(request);
+    v1::ReadLogResponse response;
+    const int64_t from = std::max<int64_t>(1, request.from_position());
+    const int64_t page = std::min(request.max_count(), log_page_limit);
+    for (int64_t p = from; p <= static_cast<int64_t>(log_.size()) &&
+                           response.events_size() < page;
+         ++p) {
+      *response.add_events() = log_[p - 1];
+    }
+    response.set_head_position(static_cast<int64_t>(log_.size()));
+    response.set_next_position(from + response.events_size());
+    return response;
+  }
+
+  absl::StatusOr<v1::GetCaseStateResponse> GetCaseState(
+      const v1::GetCaseStateRequest& request) override {
+    if (!cases_.contains(request.case_id())) {
+      return absl::NotFoundError("case C not found");
+    }
+    v1::GetCaseStateResponse response;
+    response.mutable_state()->set_case_id(request.case_id());
+    response.mutable_state()->set_stage(v1::CASE_STAGE_ASSESSING);
+    return response;
+  }
+
+  // ClockService: each call records its request and answers with the
+  // response the test set (breaches: the page for the request's token).
+  absl::StatusOr<v1::GetCaseClocksResponse> GetCaseClocks(
+      const v1::GetCaseClocksRequest& request) override {
+    clock_requests.push_back(request);
+    if (absl::Status s = Scripted("clocks"); !s.ok()) return s;
+    return case_clocks;
+  }
+
+  absl::StatusOr<v1::ListBreachesResponse> ListBreaches(
+      const v1::ListBreachesRequest& request) override {
+    breach_requests.push_back(request);
+    if (absl::Status s = Scripted("breaches"); !s.ok()) return s;
+    auto it = breach_pages.find(request.page_token());
+    if (it == breach_pages.end()) {
+      return absl::InvalidArgumentError("page_token: not a token of mine");
+    }
+    return it->second;
+  }
+
+  absl::StatusOr<v1::GetReviewBacklogResponse> GetReviewBacklog(
+      const v1::GetReviewBacklogRequest& request) override {
+    backlog_requests.push_back(request);
+    if (absl::Status s = Scripted("backlog"); !s.ok()) return s;
+    return backlog;
+  }
+
+  absl::StatusOr<v1::GetTimelinessResponse> GetTimeliness(
+      const v1::GetTimelinessRequest& request) override {
+    timeliness_requests.push_back(request);
+    if (absl::Status s = Scripted("timeliness"); !s.ok()) return s;
+    return timeliness;
+  }
+
+  absl::StatusOr<v1::GetProjectionStatusResponse> GetProjectionStatus(
+      const v1::GetProjectionStatusRequest& request) override {
+    ++projection_calls;
+    if (absl::Status s = Scripted("projection"); !s.ok()) return s;
+    return projection;
+  }
+
+  absl::StatusOr<v1::RebuildProjectionsResponse> RebuildProjections(
+      const v1::RebuildProjectionsRequest& request) override {
+    ++rebuild_calls;
+    if (absl::Status s = Scripted("rebuild"); !s.ok()) return s;
+    return rebuild;
+  }
+
+  absl::Status Subscribe(const v1::SubscribeRequest& request,
+                         absl::FunctionRef<void(const v1::Event&)> on_event,
+                         Cancellation* cancel) override {
+    subscribed_from = request.from_position();
+    for (const v1::Event& e : live_events) on_event(e);
+    // A real follower waits here; the fake stops as if Ctrl-C was pressed.
+    if (cancel != nullptr) cancel->Cancel();
+    return absl::OkStatus();
+  }
+
+  // Makes the next call of `kind` ("open", "append", "clocks", "breaches",
+  // "backlog", "timeliness", "projection", "rebuild") fail with `status`.
+  void FailNext(const std::string& kind, absl::Status status) {
+    scripted_[kind] = std::move(status);
+  }
+
+  std::vector<v1::OpenCaseRequest> opens;
+  std::vector<v1::AppendEventsRequest> appends;
+  std::vector<v1::ReadCaseRequest> reads;
+  std::vector<v1::ReadLogRequest> log_reads;
+  std::vector<v1::Event> live_events;
+  int64_t subscribed_from = -1;
+  int32_t log_page_limit = 1000;
+
+  // ClockService answers, set by tests.
+  v1::GetCaseClocksResponse case_clocks;
+  std::map<std::string, v1::ListBreachesResponse> breach_pages;  // by token
+  v1::GetReviewBacklogResponse backlog;
+  v1::GetTimelinessResponse timeliness;
+  v1::GetProjectionStatusResponse projection;
+  v1::RebuildProjectionsResponse rebuild;
+  // ClockService requests, as received.
+  std::vector<v1::GetCaseClocksRequest> clock_requests;
+  std::vector<v1::ListBreachesRequest> breach_requests;
+  std::vector<v1::GetReviewBacklogRequest> backlog_requests;
+  std::vector<v1::GetTimelinessRequest> timeliness_requests;
+  int projection_calls = 0;
+  int rebuild_calls = 0;
+
+ private:
+  absl::Status Scripted(const std::string& kind) {
+    auto it = scripted_.find(kind);
+    if (it == scripted_.end()) return absl::OkStatus();
+    absl::Status s = it->second;
+    scripted_.erase(it);
+    return s;
+  }
+
+  void Stamp(const std::string& case_id, v1::Event* e) {
+    std::vector<v1::Event>& events = cases_[case_id];
+    e->set_case_id(case_id);
+    e->set_case_version(static_cast<int64_t>(events.size()) + 1);
+    e->set_global_position(static_cast<int64_t>(log_.size()) + 1);
+    events.push_back(*e);
+    log_.push_back(*e);
+  }
+
+  std::string server_ = "127.0.0.1:50051";
+  std::map<std::string, std::vector<v1::Event>> cases_;
+  std::vector<v1::Event> log_;
+  std::map<std::string, absl::Status> scripted_;
+};
+
+}  // namespace ehcp::tools::fakes
+
+#endif  // EHCP_TESTS_TOOLS_FAKE_CASE_CLIENT_H_
