@@ -21,8 +21,7 @@ absl::StatusOr<std::shared_ptr<const CaseSnapshot>> CaseRepository::Load(
       return it->second.snapshot;
     }
   }
-  absl::StatusOr<std::shared_ptr<const CaseSnapshot>> read =
-      ReadFromLog(case_id);
+  absl::StatusOr<std::shared_ptr<CaseSnapshot>> read = ReadFromLog(case_id);
   if (!read.ok()) return read.status();
   absl::MutexLock lock(&mu_);
   auto it = cases_.find(case_id);
@@ -36,8 +35,8 @@ absl::StatusOr<std::shared_ptr<const CaseSnapshot>> CaseRepository::Load(
   return *read;
 }
 
-absl::StatusOr<std::shared_ptr<const CaseSnapshot>>
-CaseRepository::ReadFromLog(const std::string& case_id) const {
+absl::StatusOr<std::shared_ptr<CaseSnapshot>> CaseRepository::ReadFromLog(
+    const std::string& case_id) const {
   absl::StatusOr<std::vector<v1::Event>> events =
       projections::ReadCaseEvents(*log_, case_id);
   if (!events.ok()) return events.status();
@@ -64,21 +63,22 @@ void CaseRepository::Appended(const std::string& case_id,
     }
     return;
   }
-  const CaseSnapshot& old = *it->second.snapshot;
-  if (old.version() + 1 != appended.front().case_version()) {
+  std::shared_ptr<CaseSnapshot>& cached = it->second.snapshot;
+  if (cached->version() + 1 != appended.front().case_version()) {
     lru_.erase(it->second.lru_position);
     cases_.erase(it);  // Out of step: the next Load reads the log.
     return;
   }
-  auto extended = std::make_shared<CaseSnapshot>(old);
-  extended->events.insert(extended->events.end(), appended.begin(),
-                          appended.end());
-  it->second.snapshot = std::move(extended);
+  // A reader still holds the cached snapshot: leave it as it is, and
+  // publish an extended copy.
+  if (cached.use_count() > 1) cached = std::make_shared<CaseSnapshot>(*cached);
+  cached->events.insert(cached->events.end(), appended.begin(),
+                        appended.end());
   lru_.splice(lru_.begin(), lru_, it->second.lru_position);
 }
 
-void CaseRepository::InsertLocked(
-    const std::string& case_id, std::shared_ptr<const CaseSnapshot> snapshot) {
+void CaseRepository::InsertLocked(const std::string& case_id,
+                                  std::shared_ptr<CaseSnapshot> snapshot) {
   auto it = cases_.find(case_id);
   if (it != cases_.end()) {
     it->second.snapshot = std::move(snapshot);

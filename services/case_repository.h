@@ -8,7 +8,9 @@
 // append so the cached copy stays current without a read.
 //
 // A cached copy is an immutable snapshot shared by pointer: readers keep the
-// snapshot they got while appends publish a new one.
+// snapshot they got while appends publish a new one. When no reader holds
+// the cached snapshot, an append extends it in place instead of copying the
+// case's events (copy on write), so appending stays O(new events).
 //
 // Thread safety: safe for concurrent use.
 #ifndef EHCP_SERVICES_CASE_REPOSITORY_H_
@@ -63,14 +65,16 @@ class CaseRepository {
 
  private:
   struct Entry {
-    std::shared_ptr<const CaseSnapshot> snapshot;
+    // Only this map and the readers it handed it to own it; use_count() == 1
+    // under mu_ means no reader does.
+    std::shared_ptr<CaseSnapshot> snapshot;
     std::list<std::string>::iterator lru_position;
   };
 
-  absl::StatusOr<std::shared_ptr<const CaseSnapshot>> ReadFromLog(
+  absl::StatusOr<std::shared_ptr<CaseSnapshot>> ReadFromLog(
       const std::string& case_id) const;
   void InsertLocked(const std::string& case_id,
-                    std::shared_ptr<const CaseSnapshot> snapshot)
+                    std::shared_ptr<CaseSnapshot> snapshot)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   storage::EventLog* const log_;
