@@ -182,24 +182,84 @@ void CaseCommands::Append(const v1::AppendEventsRequest& request,
   call->done = std::move(done);
   if (!request.idempotency_key().empty()) {
     call->digest = RequestDigest(request);
+  }
+  TakeTurn(std::move(call));
+}
+
+void CaseCommands::TakeTurn(std::shared_ptr<AppendCall> call) {
+  const std::string case_id = call->request.case_id();
+  // Whatever the outcome, the caller hears it first, then the next append
+  // to the case starts.
+  call->done = [this, case_id, done = std::move(call->done)](
+                   absl::StatusOr<v1::AppendEventsResponse> result) mutable {
+    done(std::move(result));
+    EndTurn(case_id);
+  };
+  {
+    absl::MutexLock lock(&turns_mu_);
+    auto [it, free] = turns_.try_emplace(case_id);
+    if (!free) {
+      it->second.push_back(std::move(call));
+      return;
+    }
+  }
+  RunAttempt(std::move(call));
+}
+
+void CaseCommands::EndTurn(const std::string& case_id) {
+  std::shared_ptr<AppendCall> next;
+  {
+    absl::MutexLock lock(&turns_mu_);
+    auto it = turns_.find(case_id);
+    if (it == turns_.end()) return;
+    if (it->second.empty()) {
+      turns_.erase(it);
+      return;
+    }
+    next = std::move(it->second.front());
+    it->second.pop_front();
+  }
+  RunAttempt(std::move(next));
+}
+
+void CaseCommands::RunAttempt(std::shared_ptr<AppendCall> call) {
+  // An attempt's commit may complete on this thread, inside the attempt,
+  // and end the turn; the next attempt then waits for this loop instead of
+  // growing the stack.
+  thread_local std::deque<std::shared_ptr<AppendCall>>* running = nullptr;
+  if (running != nullptr) {
+    running->push_back(std::move(call));
+    return;
+  }
+  std::deque<std::shared_ptr<AppendCall>> queue;
+  queue.push_back(std::move(call));
+  running = &queue;
+  while (!queue.empty()) {
+    std::shared_ptr<AppendCall> next = std::move(queue.front());
+    queue.pop_front();
+    Attempt(std::move(next));
+  }
+  running = nullptr;
+}
+
+void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
+  const v1::AppendEventsRequest& request = call->request;
+  const std::string& case_id = request.case_id();
+  // A retry of a committed append replays its first result. Checked here,
+  // in the case's turn, so a retry queued behind its original sees it.
+  if (!request.idempotency_key().empty()) {
     absl::StatusOr<std::optional<storage::AppendResult>> earlier =
-        log_->LookupIdempotency(request.case_id(), request.idempotency_key(),
+        log_->LookupIdempotency(case_id, request.idempotency_key(),
                                 call->digest);
     if (!earlier.ok()) {
       call->done(earlier.status());
       return;
     }
     if (earlier->has_value()) {
-      Replay(request.case_id(), **earlier, std::move(call->done));
+      Replay(case_id, **earlier, std::move(call->done));
       return;
     }
   }
-  Attempt(std::move(call));
-}
-
-void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
-  const v1::AppendEventsRequest& request = call->request;
-  const std::string& case_id = request.case_id();
   absl::StatusOr<std::shared_ptr<const CaseSnapshot>> snapshot =
       cases_->Load(case_id);
   if (!snapshot.ok()) {
@@ -228,6 +288,9 @@ void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
     call->done(admissible);
     return;
   }
+  // Let go of the snapshot before committing, so that the repository can
+  // extend the cached copy in place when the commit is acknowledged.
+  snapshot->reset();
 
   storage::AppendRequest append;
   append.stream_id = case_id;
@@ -242,9 +305,10 @@ void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
           absl::StatusOr<storage::AppendResult> result) mutable {
         const std::string& case_id = call->request.case_id();
         if (!result.ok()) {
-          // Another append to the case won the race. With an exact expected
-          // version the caller must re-read; with "any" we decide again on
-          // the new state.
+          // Another writer of the stream won the race (appends through this
+          // object take turns per case, so only another process can). With
+          // an exact expected version the caller must re-read; with "any"
+          // we decide again on the new state.
           const bool exact = call->request.expected_case() ==
                              v1::AppendEventsRequest::kExpectedVersion;
           if (absl::IsAborted(result.status()) && !exact &&

@@ -17,11 +17,15 @@
 #define EHCP_SERVICES_CASE_COMMANDS_H_
 
 #include <functional>
+#include <deque>
 #include <memory>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ehcp/v1/case_service.pb.h"
 #include "services/case_repository.h"
@@ -56,11 +60,24 @@ class CaseCommands {
   // unknown case; ABORTED with the actual version when expected_version does
   // not match; FAILED_PRECONDITION naming the rule when the journey would
   // become impossible; UNAVAILABLE when the log is closed.
+  //
+  // Appends to one case take turns (one decides and commits while the
+  // others wait in order), so that each decides on the state the one before
+  // it committed; appends to different cases share group commits.
   void Append(const v1::AppendEventsRequest& request,
               const std::string& principal, AppendDone done);
 
  private:
   struct AppendCall;
+  // Runs `call`'s attempt now if its case is free, else queues it behind
+  // the case's current append.
+  void TakeTurn(std::shared_ptr<AppendCall> call);
+  // The case's append in progress has finished: starts the next, if any.
+  void EndTurn(const std::string& case_id);
+  // Runs Attempt(call) on this thread, or, when this thread is already
+  // running attempts further up its stack, after the current one (so that
+  // a queue of appends to one case does not recurse).
+  void RunAttempt(std::shared_ptr<AppendCall> call);
   void Attempt(std::shared_ptr<AppendCall> call);
   void Replay(const std::string& case_id, const storage::AppendResult& first,
               AppendDone done);
@@ -68,6 +85,11 @@ class CaseCommands {
   storage::EventLog* const log_;
   CaseRepository* const cases_;
   const Clock now_;
+
+  absl::Mutex turns_mu_;
+  // Cases with an append in progress, and the appends waiting for it.
+  absl::flat_hash_map<std::string, std::deque<std::shared_ptr<AppendCall>>>
+      turns_ ABSL_GUARDED_BY(turns_mu_);
 };
 
 }  // namespace ehcp::services

@@ -209,3 +209,38 @@ TEST(ConcurrencyTest, SubscriptionEndsWithUnavailableWhenServerStops) {
 
 }  // namespace
 }  // namespace ehcp::testing
+
+namespace ehcp::testing {
+namespace {
+
+TEST(ConcurrencyTest, ConcurrentRetriesOfOneAppendWriteItOnceAndAllSeeTheSameResult) {
+  TempDir dir;
+  TestServer server(dir.path());
+  const std::string id = StartAssessment(server, "RETRY");
+  v1::AppendEventsRequest request =
+      AppendRequest(id, {AskAdvice("2024-02-10", "EP1")});
+  request.set_idempotency_key("frontend-call-7");
+  std::vector<v1::AppendEventsResponse> responses(8);
+  std::vector<std::thread> retries;
+  for (int i = 0; i < 8; ++i) {
+    retries.emplace_back([&, i] {
+      auto stub = v1::CaseService::NewStub(server.channel());
+      grpc::ClientContext context;
+      grpc::Status status = stub->AppendEvents(&context, request, &responses[i]);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    });
+  }
+  for (std::thread& t : retries) t.join();
+  int written = 0;
+  for (const v1::AppendEventsResponse& r : responses) {
+    if (!r.replayed()) ++written;
+    ASSERT_EQ(r.events_size(), 1);
+    EXPECT_EQ(r.events(0).event_id(), responses[0].events(0).event_id());
+    EXPECT_EQ(r.global_position(), responses[0].global_position());
+  }
+  EXPECT_EQ(written, 1);
+  EXPECT_EQ(ReadWholeLog(server.stub()).size(), 4u);
+}
+
+}  // namespace
+}  // namespace ehcp::testing
