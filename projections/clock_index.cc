@@ -234,6 +234,9 @@ void ClockIndex::Impl::TailLoop() {
     }
     wake_->Wait(options_.poll_interval);
     if (token != 0) log_->CancelNotify(token);
+    if (options_.coalesce_window > absl::ZeroDuration() && !stopping_.load()) {
+      absl::SleepFor(options_.coalesce_window);
+    }
   }
 }
 

@@ -196,6 +196,11 @@ class ClockIndex {
     size_t batch_size = 1000;
     // The tailer's fallback wake-up, and its retry delay after an error.
     absl::Duration poll_interval = absl::Seconds(1);
+    // After a wake-up the tailer lets commits gather this long before it
+    // reads them, so that a case appended to many times in the window is
+    // re-evaluated once, not once per commit. It adds at most this much to
+    // the index's lag (and to a min_position wait); 0 reads at once.
+    absl::Duration coalesce_window = absl::Milliseconds(20);
     // RocksDB block cache for the index.
     size_t block_cache_bytes = size_t{32} << 20;
   };
