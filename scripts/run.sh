@@ -31,6 +31,10 @@ cat <<MSG
 ehcpd is running on $LISTEN (data in $DATA_DIR). In another terminal:
   build/tools/ehcpctl tail                 # the whole log
   build/tools/ehcpctl show <case id>       # one case's journey and state
+  build/tools/ehcpctl clocks <case id>     # its statutory clocks today
+  build/tools/ehcpctl breaches --all       # late clocks, most days late first
+  build/tools/ehcpctl backlog              # overdue reviews by age
+  build/tools/ehcpctl timeliness --year 2024
   build/tools/ehcpctl --help               # everything else
 Ctrl-C stops the server cleanly.
 MSG
