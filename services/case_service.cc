@@ -31,13 +31,6 @@ absl::StatusOr<size_t> PageSize(int32_t requested) {
   return requested == 0 ? kDefaultPage : requested;
 }
 
-grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context,
-                                   const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 absl::Status DecodeInto(
     const std::vector<storage::Record>& records,
     google::protobuf::RepeatedPtrField<v1::Event>* events) {

@@ -18,13 +18,6 @@ namespace {
 // A report waits at most this long for the index, whatever the deadline.
 constexpr absl::Duration kMaxIndexWait = absl::Seconds(30);
 
-grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context,
-                                   const absl::Status& status) {
-  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  reactor->Finish(ToGrpcStatus(status));
-  return reactor;
-}
-
 // The earliest occurred_on among the case's events (its opening included).
 std::optional<absl::CivilDay> FirstEventDay(
     const std::vector<v1::Event>& events) {
