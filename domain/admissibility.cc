@@ -1,5 +1,6 @@
 #include "domain/admissibility.h"
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -89,13 +90,20 @@ class Corrections {
   absl::flat_hash_set<std::string> removed_;
 };
 
+bool IsCorrection(const v1::Event& e) {
+  return e.payload().has_event_voided() || !e.supersedes_event_id().empty();
+}
+
 // Checks what can be judged on each proposed event alone and on the
 // targets it corrects.
 absl::Status CheckEnvelopes(absl::Span<const v1::Event> history,
                             absl::Span<const v1::Event> proposed,
                             absl::CivilDay today) {
   Corrections corrections;
-  for (const v1::Event& e : history) corrections.Add(e);
+  // The stored events matter here only as targets of corrections.
+  if (std::any_of(proposed.begin(), proposed.end(), IsCorrection)) {
+    for (const v1::Event& e : history) corrections.Add(e);
+  }
   for (size_t i = 0; i < proposed.size(); ++i) {
     const v1::Event& e = proposed[i];
     const std::string which = absl::StrCat("events[", i, "]");
@@ -162,9 +170,33 @@ absl::Status Decide(absl::Span<const v1::Event> history,
   for (const v1::Event& e : history) all.push_back(&e);
   for (const v1::Event& e : proposed) all.push_back(&e);
 
+  const std::vector<const v1::Event*> journey =
+      EffectiveJourney(absl::MakeConstSpan(all));
+
+  // The usual append adds facts after every stored one (in journey order)
+  // and corrects nothing. Then each stored event meets the same state as in
+  // the stored journey alone, where a refusal would not count (see below),
+  // so the stored prefix is only folded, not judged again.
+  size_t judged_from = 0;
+  if (std::none_of(proposed.begin(), proposed.end(), IsCorrection)) {
+    auto first_new = std::find_if(
+        journey.begin(), journey.end(),
+        [&](const v1::Event* e) { return ProposedIndex(proposed, e) >= 0; });
+    if (std::all_of(first_new, journey.end(), [&](const v1::Event* e) {
+          return ProposedIndex(proposed, e) >= 0;
+        })) {
+      judged_from = static_cast<size_t>(first_new - journey.begin());
+    }
+  }
+
   std::optional<absl::flat_hash_set<const v1::Event*>> refused_before;
   CaseState state;
-  for (const v1::Event* e : EffectiveJourney(absl::MakeConstSpan(all))) {
+  for (size_t i = 0; i < journey.size(); ++i) {
+    const v1::Event* e = journey[i];
+    if (i < judged_from) {
+      state = Evolve(std::move(state), *e);
+      continue;
+    }
     if (std::optional<Refusal> r = CheckJourneyEvent(state, *e)) {
       bool counts = ProposedIndex(proposed, e) >= 0;
       if (!counts) {
