@@ -619,22 +619,11 @@ std::vector<ClockRow> Fold::Rows() const {
 std::optional<absl::CivilMonth> BirthMonth(
     absl::Span<const v1::Event* const> events,
     std::optional<absl::Time> as_known_at) {
-  auto known = [&](const v1::Event& e) {
-    return !as_known_at || RecordedAt(e) <= *as_known_at;
-  };
-  absl::flat_hash_set<std::string> removed;
-  for (const v1::Event* e : events) {
-    if (!known(*e)) continue;
-    if (e->payload().has_event_voided()) {
-      removed.insert(e->payload().event_voided().target_event_id());
-    }
-    if (!e->supersedes_event_id().empty()) {
-      removed.insert(e->supersedes_event_id());
-    }
-  }
+  const absl::flat_hash_set<std::string> removed =
+      RemovedEventIds(events, as_known_at);
   std::optional<absl::CivilMonth> month;
   for (const v1::Event* e : events) {
-    if (!known(*e) || removed.contains(e->event_id()) ||
+    if (!KnownAt(*e, as_known_at) || removed.contains(e->event_id()) ||
         !e->payload().has_case_opened()) {
       continue;
     }

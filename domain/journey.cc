@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/container/flat_hash_set.h"
+#include "domain/dates.h"
 
 namespace ehcp::domain {
 
@@ -60,15 +61,16 @@ bool JourneyBefore(const v1::Event& a, const v1::Event& b) {
   return a.case_version() < b.case_version();
 }
 
-std::vector<const v1::Event*> EffectiveJourney(
+bool KnownAt(const v1::Event& event, std::optional<absl::Time> as_known_at) {
+  return !as_known_at.has_value() || RecordedAt(event) <= *as_known_at;
+}
+
+absl::flat_hash_set<std::string> RemovedEventIds(
     absl::Span<const v1::Event* const> events,
     std::optional<absl::Time> as_known_at) {
-  auto known = [&](const v1::Event& e) {
-    return !as_known_at.has_value() || RecordedAt(e) <= *as_known_at;
-  };
   absl::flat_hash_set<std::string> removed;
   for (const v1::Event* e : events) {
-    if (!known(*e)) continue;
+    if (!KnownAt(*e, as_known_at)) continue;
     if (e->payload().has_event_voided()) {
       removed.insert(e->payload().event_voided().target_event_id());
     }
@@ -76,10 +78,28 @@ std::vector<const v1::Event*> EffectiveJourney(
       removed.insert(e->supersedes_event_id());
     }
   }
+  return removed;
+}
+
+std::optional<absl::CivilDay> FirstEventDay(
+    absl::Span<const v1::Event> events) {
+  std::optional<absl::CivilDay> first;
+  for (const v1::Event& e : events) {
+    absl::StatusOr<absl::CivilDay> day = ParseDate(e.occurred_on());
+    if (day.ok() && (!first || *day < *first)) first = *day;
+  }
+  return first;
+}
+
+std::vector<const v1::Event*> EffectiveJourney(
+    absl::Span<const v1::Event* const> events,
+    std::optional<absl::Time> as_known_at) {
+  const absl::flat_hash_set<std::string> removed =
+      RemovedEventIds(events, as_known_at);
   std::vector<const v1::Event*> journey;
   journey.reserve(events.size());
   for (const v1::Event* e : events) {
-    if (!known(*e) || removed.contains(e->event_id())) continue;
+    if (!KnownAt(*e, as_known_at) || removed.contains(e->event_id())) continue;
     if (e->payload().has_event_voided() || e->payload().has_case_opened()) {
       continue;
     }

@@ -17,6 +17,8 @@
 #include <optional>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "ehcp/v1/events.pb.h"
@@ -52,6 +54,19 @@ std::vector<const v1::Event*> EffectiveJourney(
 std::vector<const v1::Event*> EffectiveJourney(
     absl::Span<const v1::Event* const> events,
     std::optional<absl::Time> as_known_at = std::nullopt);
+
+// True when `event` was recorded by `as_known_at` (always, when unset).
+bool KnownAt(const v1::Event& event, std::optional<absl::Time> as_known_at);
+
+// The ids of the events that voids and supersedes among `events` (those
+// known at `as_known_at`) remove from the journey.
+absl::flat_hash_set<std::string> RemovedEventIds(
+    absl::Span<const v1::Event* const> events,
+    std::optional<absl::Time> as_known_at = std::nullopt);
+
+// The earliest occurred_on among `events` (the case's opening included);
+// nullopt when none parses.
+std::optional<absl::CivilDay> FirstEventDay(absl::Span<const v1::Event> events);
 
 // True when `a` sorts before `b` in journey order (occurred_on, rank,
 // case_version). Dates are compared as "YYYY-MM-DD" strings, which sort as

@@ -10,6 +10,7 @@
 #include "domain/case_state.h"
 #include "domain/clocks.h"
 #include "domain/dates.h"
+#include "domain/journey.h"
 #include "domain/validation.h"
 #include "projections/clock_index_impl.h"
 #include "projections/event_codec.h"
@@ -20,16 +21,6 @@ namespace {
 
 namespace fmt = index_format;
 using storage::FromRocksDb;
-
-// The earliest parseable occurred_on among `events`.
-std::optional<absl::CivilDay> FirstDay(const std::vector<v1::Event>& events) {
-  std::optional<absl::CivilDay> first;
-  for (const v1::Event& e : events) {
-    absl::StatusOr<absl::CivilDay> day = domain::ParseDate(e.occurred_on());
-    if (day.ok() && (!first || *day < *first)) first = *day;
-  }
-  return first;
-}
 
 }  // namespace
 
@@ -191,7 +182,7 @@ absl::Status ClockIndex::Impl::IndexCase(const std::string& case_id,
       ++entry->cases;
       ++*indexed_cases;
     }
-    const std::optional<absl::CivilDay> first = FirstDay(events);
+    const std::optional<absl::CivilDay> first = domain::FirstEventDay(events);
     if (first && (!entry->first_day || *first < *entry->first_day)) {
       entry->first_day = first;
     }

@@ -18,17 +18,6 @@ namespace {
 // A report waits at most this long for the index, whatever the deadline.
 constexpr absl::Duration kMaxIndexWait = absl::Seconds(30);
 
-// The earliest occurred_on among the case's events (its opening included).
-std::optional<absl::CivilDay> FirstEventDay(
-    const std::vector<v1::Event>& events) {
-  std::optional<absl::CivilDay> first;
-  for (const v1::Event& e : events) {
-    absl::StatusOr<absl::CivilDay> day = domain::ParseDate(e.occurred_on());
-    if (day.ok() && (!first || *day < *first)) first = *day;
-  }
-  return first;
-}
-
 }  // namespace
 
 ClockServiceImpl::ClockServiceImpl(storage::EventLog* log,
@@ -82,7 +71,7 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
       cases_->Load(request->case_id());
   if (!snapshot.ok()) return Finished(context, snapshot.status());
   const std::vector<v1::Event>& events = (*snapshot)->events;
-  if (std::optional<absl::CivilDay> first = FirstEventDay(events);
+  if (std::optional<absl::CivilDay> first = domain::FirstEventDay(events);
       first && *as_of < *first) {
     return Finished(context,
                     absl::InvalidArgumentError(absl::StrCat(
