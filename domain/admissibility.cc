@@ -13,6 +13,7 @@
 #include "common/status_macros.h"
 #include "domain/admission_rules.h"
 #include "domain/case_state.h"
+#include "domain/clocks.h"
 #include "domain/dates.h"
 #include "domain/journey.h"
 #include "domain/rules.h"
@@ -146,13 +147,60 @@ absl::Status CheckEnvelopes(absl::Span<const v1::Event> history,
   return absl::OkStatus();
 }
 
+// §8 Exceptions: a covid_2020 exception is refused whole when it names a
+// clock instance, triggered on or before the exception's date, whose
+// trigger lies outside the window in which the limb applied. `events` is
+// the whole case (version order); the clocks are evaluated as of the
+// exception's date, so an instance opened later the same day counts.
+// Reading: an exception naming only instances not yet opened excuses
+// nothing and is recorded as it is.
+std::optional<Refusal> CheckCovidWindow(
+    absl::Span<const v1::Event* const> events, const v1::Event& e) {
+  const v1::ExceptionRecorded& x = e.payload().exception_recorded();
+  if (x.limb() != v1::EXCEPTION_LIMB_COVID_2020) return std::nullopt;
+  const absl::StatusOr<absl::CivilDay> on = ParseDate(e.occurred_on());
+  if (!on.ok()) return std::nullopt;
+  const CovidWindow window = CovidExceptionWindow();
+  for (const ClockRow& row : EvaluateClocks(events, *on)) {
+    if (window.from <= row.trigger && row.trigger <= window.to) continue;
+    for (const std::string& name : x.clocks()) {
+      if (!RefNamesInstance(ParseClockRef(name), row.clock_id, row.instance)) {
+        continue;
+      }
+      return Refusal{
+          "exception.covid_window",
+          absl::StrCat("names ", row.clock_id, ":", row.instance,
+                       ", triggered on ", FormatDate(row.trigger),
+                       ", outside the covid_2020 window ",
+                       FormatDate(window.from), "..", FormatDate(window.to),
+                       " (refused whole)")};
+    }
+  }
+  return std::nullopt;
+}
+
+// The first rule `e` breaks in its place in the journey.
+std::optional<Refusal> Judge(const CaseState& before, const v1::Event& e,
+                             const JourneyStarts& starts,
+                             absl::Span<const v1::Event* const> all) {
+  if (std::optional<Refusal> r = CheckJourneyEvent(before, e, starts)) return r;
+  if (e.payload().has_exception_recorded()) return CheckCovidWindow(all, e);
+  return std::nullopt;
+}
+
 // The stored events the rules refuse in the stored journey alone.
 absl::flat_hash_set<const v1::Event*> RefusedInHistory(
     absl::Span<const v1::Event> history) {
+  std::vector<const v1::Event*> all;
+  all.reserve(history.size());
+  for (const v1::Event& e : history) all.push_back(&e);
+  const std::vector<const v1::Event*> journey =
+      EffectiveJourney(absl::MakeConstSpan(all));
+  const JourneyStarts starts = FindJourneyStarts(journey);
   absl::flat_hash_set<const v1::Event*> refused;
   CaseState state;
-  for (const v1::Event* e : EffectiveJourney(history)) {
-    if (CheckJourneyEvent(state, *e)) refused.insert(e);
+  for (const v1::Event* e : journey) {
+    if (Judge(state, *e, starts, all)) refused.insert(e);
     state = Evolve(std::move(state), *e);
   }
   return refused;
@@ -189,6 +237,7 @@ absl::Status Decide(absl::Span<const v1::Event> history,
     }
   }
 
+  const JourneyStarts starts = FindJourneyStarts(journey);
   std::optional<absl::flat_hash_set<const v1::Event*>> refused_before;
   CaseState state;
   for (size_t i = 0; i < journey.size(); ++i) {
@@ -197,7 +246,7 @@ absl::Status Decide(absl::Span<const v1::Event> history,
       state = Evolve(std::move(state), *e);
       continue;
     }
-    if (std::optional<Refusal> r = CheckJourneyEvent(state, *e)) {
+    if (std::optional<Refusal> r = Judge(state, *e, starts, all)) {
       bool counts = ProposedIndex(proposed, e) >= 0;
       if (!counts) {
         if (!refused_before) refused_before = RefusedInHistory(history);

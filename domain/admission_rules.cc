@@ -1,5 +1,6 @@
 #include "domain/admission_rules.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -12,7 +13,8 @@ using Kind = v1::EventPayload::KindCase;
 
 // A rule's test: the circumstance that refuses the event, or nullopt.
 using Check = std::optional<std::string> (*)(const CaseState&,
-                                             const v1::EventPayload&);
+                                             const v1::Event&,
+                                             const JourneyStarts&);
 
 struct JourneyRule {
   AdmissibilityRule rule;
@@ -24,118 +26,127 @@ std::string On(const std::optional<absl::CivilDay>& day) {
   return day ? FormatDate(*day) : std::string("an unknown date");
 }
 
+std::optional<absl::CivilDay> DayOf(const v1::Event& e) {
+  absl::StatusOr<absl::CivilDay> day = ParseDate(e.occurred_on());
+  if (!day.ok()) return std::nullopt;
+  return *day;
+}
+
 // Events that may start a journey (nothing else may precede them).
 bool StartsJourney(Kind k) {
   return k == Kind::kRequestReceived || k == Kind::kBecameResponsible ||
          k == Kind::kPlanTransferredIn;
 }
 
-// Reading (§8 is silent on what may follow an end): after a cessation or a
-// transfer out, while no tribunal order is outstanding, only these may
-// follow: a new journey (request, becoming responsible, plan transferred
-// in), disputes (mediation, appeals, tribunal orders, which may overturn
-// the end), exceptions, advice still owed (advice clocks run on, §8
-// "plan_ceased"), and the transfer to adult services that often follows a
-// cessation the same day. While a tribunal order is outstanding (made
-// after the end, or before it and not yet carried out) this rule stands
-// aside and each event's own rules judge it: the order may reinstate the
-// plan (continue_and_amend) or require a new one (make_plan, assess).
-bool MayFollowEnd(Kind k) {
+// New starts after an end (§8 Admissibility): the journey starters, and a
+// tribunal order (the tribunal has ordered the LA to act).
+bool IsNewStart(Kind k) {
+  return StartsJourney(k) || k == Kind::kTribunalOrderMade;
+}
+
+// §8 Admissibility: what a cessation (and, by our reading, a transfer out)
+// refuses until a new start: decisions, drafts, final plans, waivers,
+// advice requests, transfer notices, and everything that needs an active
+// plan. Everything else stays admissible after an end: new starts, voids,
+// exceptions, the receipt of advice requested earlier, and what §8 does not
+// list (mediation, appeals, the move to adult services).
+bool RefusedAfterEnd(Kind k) {
   switch (k) {
-    case Kind::kRequestReceived:
-    case Kind::kBecameResponsible:
-    case Kind::kPlanTransferredIn:
-    case Kind::kMediationRequested:
-    case Kind::kMediationArranged:
-    case Kind::kMediationConcluded:
-    case Kind::kAppealRegistered:
-    case Kind::kAppealConcluded:
-    case Kind::kTribunalOrderMade:
-    case Kind::kExceptionRecorded:
-    case Kind::kAdviceReceived:
-    case Kind::kTransferredToAdultServices:
-    case Kind::kEventVoided:
+    case Kind::kAssessmentDecision:
+    case Kind::kDecisionNotToIssue:
+    case Kind::kDraftPlanServed:
+    case Kind::kFinalPlanIssued:
+    case Kind::kRepresentationsWaived:
+    case Kind::kAdviceRequested:
+    case Kind::kTransferNoticeSent:
+    case Kind::kReviewMeetingHeld:
+    case Kind::kReviewReportSent:
+    case Kind::kReviewDecision:
+    case Kind::kAmendmentsProposed:
+    case Kind::kPhaseTransferIdentified:
+    case Kind::kReassessmentDecided:
+    case Kind::kAmendedPlanIssued:
+    case Kind::kDecisionNotToAmend:
+    case Kind::kPlanCeased:
+    case Kind::kPlanTransferredOut:
       return true;
     default:
       return false;
   }
 }
 
-std::optional<std::string> BeforeFirstJourneyEvent(const CaseState& s,
-                                                   const v1::EventPayload& p) {
-  if (s.first_journey_on || StartsJourney(p.kind_case())) return std::nullopt;
+// §8: "before" is by date: an event on the day of the first start is not
+// before it, whatever rule 1's same-day order.
+std::optional<std::string> BeforeFirstJourneyEvent(const CaseState&,
+                                                   const v1::Event& e,
+                                                   const JourneyStarts& j) {
+  if (StartsJourney(e.payload().kind_case())) return std::nullopt;
+  const std::optional<absl::CivilDay> on = DayOf(e);
+  if (j.first && on && *j.first <= *on) return std::nullopt;
   return "before the case's first request, becoming responsible or plan "
          "transferred in";
 }
 
-std::optional<std::string> AfterEnd(const CaseState& s,
-                                    const v1::EventPayload& p) {
-  if (!s.ended() || !s.open_orders.empty() || MayFollowEnd(p.kind_case())) {
+// Reading (§8 is silent on transfers out): a transfer out ends the journey
+// in this LA as a cessation does. A new start dated the same day counts
+// whatever rule 1's same-day order ("on or before it" is by date).
+std::optional<std::string> AfterEnd(const CaseState& s, const v1::Event& e,
+                                    const JourneyStarts& j) {
+  if (!s.ended || !RefusedAfterEnd(e.payload().kind_case())) {
     return std::nullopt;
   }
+  const std::optional<absl::CivilDay> on = DayOf(e);
+  if (on && j.NewStartOn(*on)) return std::nullopt;
   return absl::StrCat(
-      "after the plan ",
-      s.stage == v1::CASE_STAGE_CEASED ? "ceased" : "was transferred out",
+      "after the plan ", s.last_end_ceased ? "ceased" : "was transferred out",
       " on ", On(s.ended_on),
-      " (only a new request, a plan transferred in, disputes, "
-      "exceptions and advice still owed may follow)");
+      " with no new start since (a request, becoming responsible, a plan "
+      "transferred in or a tribunal order)");
 }
 
-std::optional<std::string> CycleOpen(const CaseState& s,
-                                     const v1::EventPayload&) {
+std::optional<std::string> CycleOpen(const CaseState& s, const v1::Event&,
+                                     const JourneyStarts&) {
   if (!s.cycle_open()) return std::nullopt;
   return absl::StrCat("while the assessment cycle opened on ",
                       On(s.latest_request_on), " is still open");
 }
 
-std::optional<std::string> PlanActive(const CaseState& s,
-                                      const v1::EventPayload&) {
+std::optional<std::string> PlanActive(const CaseState& s, const v1::Event&,
+                                      const JourneyStarts&) {
   if (!s.plan_in_force) return std::nullopt;
-  return "while a plan is in force (that is a re-assessment)";
+  return "while a plan is active";
 }
 
-// Reading: a decision whether to assess answers a request awaiting it; it
-// may also carry out a tribunal `assess` order, or reconsider a refusal to
-// assess (after mediation or an appeal) while no new cycle has started.
+// §8 "a decision ... with no request". Reading: becoming responsible opens
+// a cycle as a request does, and a tribunal order (an `assess` order, or
+// one made on appeal against a refusal) is what a decision may comply with.
 std::optional<std::string> DecisionWithoutRequest(const CaseState& s,
-                                                  const v1::EventPayload&) {
-  if (s.awaiting_decision || s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_ASSESS) ||
-      s.stage == v1::CASE_STAGE_NOT_ASSESSED) {
-    return std::nullopt;
-  }
-  return "with no request awaiting a decision";
-}
-
-// Reading: advice is gathered for an assessment: while a cycle is open
-// (also before the decision, reg 5 lets the LA consult), during a
-// re-assessment, or for a tribunal `assess` or `make_plan` order.
-std::optional<std::string> AdviceWithoutRequest(const CaseState& s,
-                                                const v1::EventPayload&) {
-  if (s.cycle_open() || s.reassessing ||
-      s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_ASSESS) ||
-      s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_MAKE_PLAN)) {
-    return std::nullopt;
-  }
-  return "with no request or re-assessment open";
+                                                  const v1::Event&,
+                                                  const JourneyStarts&) {
+  if (s.decision_may_follow) return std::nullopt;
+  return "with no request, becoming responsible or tribunal order before it";
 }
 
 std::optional<std::string> AdviceIdReused(const CaseState& s,
-                                          const v1::EventPayload& p) {
-  const std::string& id = p.advice_requested().advice_id();
+                                          const v1::Event& e,
+                                          const JourneyStarts&) {
+  const std::string& id = e.payload().advice_requested().advice_id();
   if (!s.known_advice_ids.contains(id)) return std::nullopt;
   return absl::StrCat("reuses advice id \"", id, "\" already used in the case");
 }
 
 std::optional<std::string> AdviceNeverRequested(const CaseState& s,
-                                                const v1::EventPayload& p) {
-  const std::string& id = p.advice_received().advice_id();
+                                                const v1::Event& e,
+                                                const JourneyStarts&) {
+  const std::string& id = e.payload().advice_received().advice_id();
   if (s.known_advice_ids.contains(id)) return std::nullopt;
   return absl::StrCat("for advice id \"", id, "\" that was never requested");
 }
 
 std::optional<std::string> AdviceAlreadyReceived(const CaseState& s,
-                                                 const v1::EventPayload& p) {
-  const std::string& id = p.advice_received().advice_id();
+                                                 const v1::Event& e,
+                                                 const JourneyStarts&) {
+  const std::string& id = e.payload().advice_received().advice_id();
   if (!s.known_advice_ids.contains(id) || s.open_advice_ids.contains(id)) {
     return std::nullopt;
   }
@@ -145,13 +156,15 @@ std::optional<std::string> AdviceAlreadyReceived(const CaseState& s,
 // Reading: only an initial assessment ends in a decision not to issue; a
 // re-assessment that changes nothing ends in a decision not to amend.
 std::optional<std::string> NotIssueWithoutAssessment(const CaseState& s,
-                                                     const v1::EventPayload&) {
+                                                     const v1::Event&,
+                                                     const JourneyStarts&) {
   if (s.assessing) return std::nullopt;
   return "with no assessment under way";
 }
 
 std::optional<std::string> NotIssueAfterDraft(const CaseState& s,
-                                              const v1::EventPayload&) {
+                                              const v1::Event&,
+                                              const JourneyStarts&) {
   if (!s.assessing || !s.draft_served_on || !s.assessment_decision_on ||
       *s.draft_served_on < *s.assessment_decision_on) {
     return std::nullopt;
@@ -161,76 +174,59 @@ std::optional<std::string> NotIssueAfterDraft(const CaseState& s,
 }
 
 std::optional<std::string> DraftWithoutAssessment(const CaseState& s,
-                                                  const v1::EventPayload&) {
-  if (s.assessing || s.reassessing ||
-      s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_MAKE_PLAN)) {
+                                                  const v1::Event&,
+                                                  const JourneyStarts&) {
+  if (s.assessing || s.reassessing || s.make_plan_authorises_draft) {
     return std::nullopt;
   }
   return "with neither an assessment nor a re-assessment under way, nor a "
-         "tribunal order to make a plan";
+         "make_plan tribunal order not yet followed by a draft";
 }
 
 std::optional<std::string> FinalWithoutDraft(const CaseState& s,
-                                             const v1::EventPayload&) {
+                                             const v1::Event&,
+                                             const JourneyStarts&) {
   if (s.draft_since_final) return std::nullopt;
   return "with no draft plan served since the last final plan";
 }
 
-std::optional<std::string> NoPlan(const CaseState& s, const v1::EventPayload&) {
+std::optional<std::string> NoPlan(const CaseState& s, const v1::Event&,
+                                  const JourneyStarts&) {
   if (s.plan_in_force) return std::nullopt;
-  return "with no plan in force";
+  return "with no plan active";
 }
 
-// Reading: an amended plan answers proposed amendments; it may also carry
-// out a tribunal order to amend (amend, change_school, continue_and_amend,
-// which need no proposal first) or end a re-assessment (reg 27: "amend"
-// is one of its outcomes).
-std::optional<std::string> AmendedWithoutProposal(const CaseState& s,
-                                                  const v1::EventPayload&) {
-  if (s.amendments_open || s.reassessing ||
-      s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_AMEND) ||
-      s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_CHANGE_SCHOOL) ||
-      s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND)) {
-    return std::nullopt;
-  }
-  return "with no proposed amendments, re-assessment or tribunal order to "
-         "amend open";
-}
-
-// Reading: a decision not to amend answers proposed amendments or ends a
-// re-assessment; with neither open there is nothing to decide.
-std::optional<std::string> NotAmendWithoutProposal(const CaseState& s,
-                                                   const v1::EventPayload&) {
-  if (s.amendments_open || s.reassessing) return std::nullopt;
-  return "with no proposed amendments or re-assessment open";
-}
-
-// Reading: one notice per transfer in (reg 15(4)); a second notice for the
-// same transfer, or one with no transfer, is refused.
+// §8: a transfer notice needs a plan transferred in on or before it; a
+// repeat (or corrected) notice for the same transfer is admissible. A
+// transfer dated the same day always precedes the notice in rule 1's order.
 std::optional<std::string> NoticeWithoutTransfer(const CaseState& s,
-                                                 const v1::EventPayload&) {
-  if (s.awaiting_transfer_notice) return std::nullopt;
-  return "with no plan transferred in awaiting its notice";
+                                                 const v1::Event&,
+                                                 const JourneyStarts&) {
+  if (s.transferred_in) return std::nullopt;
+  return "with no plan transferred in on or before it";
 }
 
 std::optional<std::string> OrderIdReused(const CaseState& s,
-                                         const v1::EventPayload& p) {
-  const std::string& id = p.tribunal_order_made().order_id();
+                                         const v1::Event& e,
+                                         const JourneyStarts&) {
+  const std::string& id = e.payload().tribunal_order_made().order_id();
   if (!s.known_order_ids.contains(id)) return std::nullopt;
   return absl::StrCat("reuses order id \"", id, "\" already used in the case");
 }
 
 std::optional<std::string> AppealIdReused(const CaseState& s,
-                                          const v1::EventPayload& p) {
-  const std::string& id = p.appeal_registered().appeal_id();
+                                          const v1::Event& e,
+                                          const JourneyStarts&) {
+  const std::string& id = e.payload().appeal_registered().appeal_id();
   if (!s.known_appeal_ids.contains(id)) return std::nullopt;
   return absl::StrCat("reuses appeal id \"", id, "\" already used in the case");
 }
 
 // Reading: an appeal ends once, and only after it was registered.
 std::optional<std::string> AppealNotOpen(const CaseState& s,
-                                         const v1::EventPayload& p) {
-  const std::string& id = p.appeal_concluded().appeal_id();
+                                         const v1::Event& e,
+                                         const JourneyStarts&) {
+  const std::string& id = e.payload().appeal_concluded().appeal_id();
   if (s.open_appeal_ids.contains(id)) return std::nullopt;
   return absl::StrCat("for appeal id \"", id,
                       "\" that is not registered or already concluded");
@@ -241,13 +237,14 @@ std::optional<std::string> AppealNotOpen(const CaseState& s,
 constexpr JourneyRule kJourneyRules[] = {
     {{"journey.before_first_request",
       "any event other than a request, becoming responsible or plan "
-      "transferred in, dated before the case's first such event"},
+      "transferred in, dated (by date) before the case's first such event"},
      Kind::KIND_NOT_SET,
      BeforeFirstJourneyEvent},
     {{"journey.after_end",
-      "after a cessation or transfer out, anything but a new request, a plan "
-      "transferred in, disputes, exceptions, advice still owed and the move "
-      "to adult services (unless a tribunal order is outstanding)"},
+      "after a cessation or transfer out, until a new start (a request, "
+      "becoming responsible, a plan transferred in or a tribunal order): a "
+      "decision, draft, final plan, waiver, advice request, transfer notice, "
+      "or anything that needs an active plan"},
      Kind::KIND_NOT_SET,
      AfterEnd},
     {{"request.while_cycle_open",
@@ -255,7 +252,7 @@ constexpr JourneyRule kJourneyRules[] = {
      Kind::kRequestReceived,
      CycleOpen},
     {{"request.while_plan_active",
-      "a request while a plan is in force (a re-assessment)"},
+      "a request while a plan is active (that is a re-assessment)"},
      Kind::kRequestReceived,
      PlanActive},
     {{"became_responsible.while_cycle_open",
@@ -263,19 +260,14 @@ constexpr JourneyRule kJourneyRules[] = {
      Kind::kBecameResponsible,
      CycleOpen},
     {{"became_responsible.while_plan_active",
-      "becoming responsible while a plan is in force (a plan transferred in)"},
+      "becoming responsible while a plan is active (a plan transferred in)"},
      Kind::kBecameResponsible,
      PlanActive},
     {{"assessment_decision.requires_request",
-      "a decision whether to assess with no request awaiting one, no "
-      "tribunal assess order and no refusal to reconsider"},
+      "a decision whether to assess with no request, becoming responsible "
+      "or tribunal order before it"},
      Kind::kAssessmentDecision,
      DecisionWithoutRequest},
-    {{"advice_requested.requires_request",
-      "an advice request with no request, re-assessment or tribunal order "
-      "to assess or make a plan open"},
-     Kind::kAdviceRequested,
-     AdviceWithoutRequest},
     {{"advice_requested.reused_id", "an advice id used before in the case"},
      Kind::kAdviceRequested,
      AdviceIdReused},
@@ -295,60 +287,53 @@ constexpr JourneyRule kJourneyRules[] = {
      NotIssueAfterDraft},
     {{"draft_plan.requires_assessment",
       "a draft plan with neither an assessment nor a re-assessment under way "
-      "nor a make_plan tribunal order"},
+      "nor a make_plan tribunal order that still authorises a draft"},
      Kind::kDraftPlanServed,
      DraftWithoutAssessment},
     {{"final_plan.requires_draft",
       "a final plan with no draft served since the last final plan"},
      Kind::kFinalPlanIssued,
      FinalWithoutDraft},
-    {{"review_meeting.requires_plan", "a review meeting with no plan"},
+    {{"review_meeting.requires_plan", "a review meeting with no plan active"},
      Kind::kReviewMeetingHeld,
      NoPlan},
-    {{"review_report.requires_plan", "a review report with no plan"},
+    {{"review_report.requires_plan", "a review report with no plan active"},
      Kind::kReviewReportSent,
      NoPlan},
-    {{"review_decision.requires_plan", "a review decision with no plan"},
+    {{"review_decision.requires_plan",
+      "a review decision with no plan active"},
      Kind::kReviewDecision,
      NoPlan},
-    {{"amendments_proposed.requires_plan", "amendments proposed with no plan"},
+    {{"amendments_proposed.requires_plan",
+      "amendments proposed with no plan active"},
      Kind::kAmendmentsProposed,
      NoPlan},
-    {{"phase_transfer.requires_plan", "a phase transfer with no plan"},
+    {{"phase_transfer.requires_plan", "a phase transfer with no plan active"},
      Kind::kPhaseTransferIdentified,
      NoPlan},
-    {{"reassessment.requires_plan", "a re-assessment with no plan"},
+    {{"reassessment.requires_plan", "a re-assessment with no plan active"},
      Kind::kReassessmentDecided,
      NoPlan},
-    {{"amended_plan.requires_plan", "an amended plan with no plan"},
+    {{"amended_plan.requires_plan", "an amended plan with no plan active"},
      Kind::kAmendedPlanIssued,
      NoPlan},
-    {{"amended_plan.requires_proposal",
-      "an amended plan with no proposed amendments, re-assessment or "
-      "tribunal order to amend open"},
-     Kind::kAmendedPlanIssued,
-     AmendedWithoutProposal},
     {{"decision_not_to_amend.requires_plan",
-      "a decision not to amend with no plan"},
+      "a decision not to amend with no plan active"},
      Kind::kDecisionNotToAmend,
      NoPlan},
-    {{"decision_not_to_amend.requires_proposal",
-      "a decision not to amend with no proposed amendments or re-assessment "
-      "open"},
-     Kind::kDecisionNotToAmend,
-     NotAmendWithoutProposal},
     {{"plan_transferred_in.while_plan_active",
-      "a plan transferred in while a plan is in force"},
+      "a plan transferred in while a plan is active"},
      Kind::kPlanTransferredIn,
      PlanActive},
     {{"transfer_notice.requires_transfer_in",
-      "a transfer notice with no plan transferred in awaiting it"},
+      "a transfer notice with no plan transferred in on or before it"},
      Kind::kTransferNoticeSent,
      NoticeWithoutTransfer},
-    {{"plan_transferred_out.requires_plan", "a transfer out with no plan"},
+    {{"plan_transferred_out.requires_plan",
+      "a transfer out with no plan active"},
      Kind::kPlanTransferredOut,
      NoPlan},
-    {{"plan_ceased.requires_plan", "a cessation with no plan"},
+    {{"plan_ceased.requires_plan", "a cessation with no plan active"},
      Kind::kPlanCeased,
      NoPlan},
     {{"tribunal_order.reused_id", "an order id used before in the case"},
@@ -363,9 +348,19 @@ constexpr JourneyRule kJourneyRules[] = {
      AppealNotOpen},
 };
 
+// Rules Decide checks with the clocks of the journey (admissibility.cc).
+constexpr AdmissibilityRule kClockRules[] = {
+    {"exception.covid_window",
+     "a covid_2020 exception naming a clock instance triggered outside "
+     "2020-05-01..2020-09-25"},
+};
+
 // Rules Decide checks on the envelope of each proposed event.
 constexpr AdmissibilityRule kEnvelopeRules[] = {
     {"event.not_in_future", "an event dated after today"},
+    {"exception.limb_allowed",
+     "an exception naming a clock that does not exist, or a limb a named "
+     "clock does not allow"},
     {"void.target_not_found",
      "a void of an event not in this case (or not yet appended)"},
     {"void.of_void", "a void of a void"},
@@ -387,17 +382,46 @@ absl::Span<const AdmissibilityRule> AdmissibilityRules() {
     auto* all = new std::vector<AdmissibilityRule>(std::begin(kEnvelopeRules),
                                                    std::end(kEnvelopeRules));
     for (const JourneyRule& r : kJourneyRules) all->push_back(r.rule);
+    all->insert(all->end(), std::begin(kClockRules), std::end(kClockRules));
     return all;
   }();
   return *kAll;
 }
 
+bool JourneyStarts::NewStartOn(absl::CivilDay day) const {
+  return std::binary_search(new_start_days.begin(), new_start_days.end(), day);
+}
+
+JourneyStarts FindJourneyStarts(absl::Span<const v1::Event* const> journey) {
+  JourneyStarts starts;
+  for (const v1::Event* e : journey) {
+    const Kind k = e->payload().kind_case();
+    if (!IsNewStart(k)) continue;
+    const std::optional<absl::CivilDay> on = DayOf(*e);
+    if (!on) continue;
+    if (StartsJourney(k) && (!starts.first || *on < *starts.first)) {
+      starts.first = on;
+    }
+    if (starts.new_start_days.empty() || starts.new_start_days.back() != *on) {
+      starts.new_start_days.push_back(*on);
+    }
+  }
+  // Journey order is date order, so the days are sorted already; keep the
+  // contract for callers that pass another order.
+  std::sort(starts.new_start_days.begin(), starts.new_start_days.end());
+  starts.new_start_days.erase(
+      std::unique(starts.new_start_days.begin(), starts.new_start_days.end()),
+      starts.new_start_days.end());
+  return starts;
+}
+
 std::optional<Refusal> CheckJourneyEvent(const CaseState& before,
-                                         const v1::Event& event) {
-  const v1::EventPayload& p = event.payload();
+                                         const v1::Event& event,
+                                         const JourneyStarts& starts) {
+  const Kind kind = event.payload().kind_case();
   for (const JourneyRule& r : kJourneyRules) {
-    if (r.kind != Kind::KIND_NOT_SET && r.kind != p.kind_case()) continue;
-    std::optional<std::string> why = r.check(before, p);
+    if (r.kind != Kind::KIND_NOT_SET && r.kind != kind) continue;
+    std::optional<std::string> why = r.check(before, event, starts);
     if (why) return Refusal{r.rule.id, *std::move(why)};
   }
   return std::nullopt;

@@ -7,7 +7,7 @@
 // per rule ("final_plan.requires_draft"). Ids are part of the API: callers
 // and tests match on them, so an id is never renamed or reused.
 //
-//   std::optional<Refusal> r = CheckJourneyEvent(state_before, event);
+//   std::optional<Refusal> r = CheckJourneyEvent(state_before, event, starts);
 //   if (r) ...  // r->rule == "final_plan.requires_draft"
 //
 // Readings chosen where shared/domain/ehcp-timescales.md §8 is silent are
@@ -20,8 +20,10 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/types/span.h"
 #include "domain/case_state.h"
 #include "ehcp/v1/events.pb.h"
@@ -48,11 +50,31 @@ struct Refusal {
   std::string why;
 };
 
+// What the rules need to know of the whole journey, beyond the state just
+// before an event: §8 judges "before the start" and "a new start on or
+// before it" by date, so an event may rely on a start recorded the same day
+// that rule 1's same-day order applies after it.
+struct JourneyStarts {
+  // The date of the journey's first request, becoming responsible or plan
+  // transferred in.
+  std::optional<absl::CivilDay> first;
+  // Every date with a new start (those three, or a tribunal order), sorted.
+  std::vector<absl::CivilDay> new_start_days;
+
+  // True when a new start is dated `day`.
+  bool NewStartOn(absl::CivilDay day) const;
+};
+
+// The starts of `journey` (in journey order).
+JourneyStarts FindJourneyStarts(absl::Span<const v1::Event* const> journey);
+
 // Checks one event of the journey against the state just before it:
 // std::nullopt when possible, else the first rule it breaks. Envelope
-// checks (dates in the future, void targets) are Decide's, not these.
+// checks (dates in the future, void targets, exception limbs) and the
+// exception's covid_2020 window (which needs the clocks) are Decide's.
 std::optional<Refusal> CheckJourneyEvent(const CaseState& before,
-                                         const v1::Event& event);
+                                         const v1::Event& event,
+                                         const JourneyStarts& starts);
 
 // How messages name a kind of fact: "final plan", "advice request", ...
 absl::string_view EventNoun(const v1::EventPayload& payload);

@@ -19,24 +19,18 @@ std::optional<absl::CivilDay> DayOf(const v1::Event& event) {
   return *day;
 }
 
-// Closes every open order of one of `kinds`.
-void CloseOrders(CaseState& s,
-                 std::initializer_list<v1::TribunalOrderKind> kinds) {
-  for (auto it = s.open_orders.begin(); it != s.open_orders.end();) {
-    if (std::find(kinds.begin(), kinds.end(), it->second) != kinds.end()) {
-      it = s.open_orders.erase(it);
-    } else {
-      ++it;
-    }
-  }
-}
+// A new start (§8 Admissibility): a request, becoming responsible, a plan
+// transferred in or a tribunal order ends an ended journey.
+void NewStart(CaseState& s) { s.ended = false; }
 
 // A new assessment cycle: a request, or the LA becoming responsible.
 void OpenCycle(CaseState& s, std::optional<absl::CivilDay> on) {
   if (!s.first_journey_on) s.first_journey_on = on;
+  NewStart(s);
   s.latest_request_on = on;
   s.awaiting_decision = true;
   s.assessing = false;
+  s.decision_may_follow = true;
   ++s.cycles;
   s.stage = v1::CASE_STAGE_AWAITING_DECISION;
 }
@@ -48,25 +42,30 @@ void ApplyAssessmentDecision(CaseState& s, const v1::AssessmentDecision& d,
   if (d.outcome() == v1::ASSESSMENT_DECISION_OUTCOME_ASSESS) {
     s.assessing = true;
     s.stage = v1::CASE_STAGE_ASSESSING;
-    CloseOrders(s, {v1::TRIBUNAL_ORDER_KIND_ASSESS});
-  } else if (!s.plan_in_force) {
-    s.stage = v1::CASE_STAGE_NOT_ASSESSED;
+  } else {
+    s.assessing = false;
+    if (!s.plan_in_force) s.stage = v1::CASE_STAGE_NOT_ASSESSED;
   }
+}
+
+// The plan is in force from here: issued, transferred in or reinstated.
+void StartPlan(CaseState& s) {
+  s.plan_in_force = true;
+  s.ended_on.reset();
+  s.ended = false;
+  s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
 }
 
 void ApplyFinalPlan(CaseState& s, const v1::FinalPlanIssued& plan,
                     std::optional<absl::CivilDay> on) {
-  s.plan_in_force = true;
+  StartPlan(s);
   s.plan_issued_on = on;
-  s.ended_on.reset();
   s.awaiting_decision = false;
   s.assessing = false;
   s.reassessing = false;
   s.draft_since_final = false;
   s.amendments_open = false;
   s.placement = plan.placement();
-  CloseOrders(s, {v1::TRIBUNAL_ORDER_KIND_MAKE_PLAN});
-  s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
 }
 
 void ApplyAmendedPlan(CaseState& s, const v1::AmendedPlanIssued& plan,
@@ -75,44 +74,38 @@ void ApplyAmendedPlan(CaseState& s, const v1::AmendedPlanIssued& plan,
   s.amendments_open = false;
   s.reassessing = false;
   if (!plan.placement().empty()) s.placement = plan.placement();
-  CloseOrders(
-      s, {v1::TRIBUNAL_ORDER_KIND_AMEND, v1::TRIBUNAL_ORDER_KIND_CHANGE_SCHOOL,
-          v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND});
   if (s.plan_in_force) s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
 }
 
-// The plan stops being maintained here (ceased or transferred out).
-void EndPlan(CaseState& s, std::optional<absl::CivilDay> on,
-             v1::CaseStage stage) {
+// The plan stops being maintained here (ceased or transferred out), and the
+// journey ends until a new start.
+void EndPlan(CaseState& s, std::optional<absl::CivilDay> on, bool ceased) {
   s.plan_in_force = false;
   s.ended_on = on;
+  s.ended = true;
+  s.last_end_ceased = ceased;
   s.reassessing = false;
   s.amendments_open = false;
-  s.awaiting_transfer_notice = false;
-  s.stage = stage;
+  s.stage = ceased ? v1::CASE_STAGE_CEASED : v1::CASE_STAGE_TRANSFERRED_OUT;
 }
 
 void ApplyTribunalOrder(CaseState& s, const v1::TribunalOrderMade& order) {
+  // §8: the tribunal has ordered the LA to act, a new start.
+  NewStart(s);
+  s.decision_may_follow = true;
   s.known_order_ids.insert(order.order_id());
-  s.open_orders[order.order_id()] = order.kind();
-  // An order to continue to maintain the plan, made after it ceased (an
-  // appeal against cessation), puts the plan back in force.
+  if (order.kind() == v1::TRIBUNAL_ORDER_KIND_MAKE_PLAN) {
+    s.make_plan_authorises_draft = true;
+  }
+  // §8 Per clock: a continue_and_amend order made while no plan is active,
+  // after a cessation, reinstates the plan from the order's date.
   if (order.kind() == v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND &&
-      s.stage == v1::CASE_STAGE_CEASED) {
-    s.plan_in_force = true;
-    s.ended_on.reset();
-    s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
+      !s.plan_in_force && s.last_end_ceased) {
+    StartPlan(s);
   }
 }
 
 }  // namespace
-
-bool CaseState::HasOpenOrder(v1::TribunalOrderKind kind) const {
-  for (const auto& [id, k] : open_orders) {
-    if (k == kind) return true;
-  }
-  return false;
-}
 
 CaseState Evolve(CaseState s, const v1::Event& event) {
   s.version = std::max(s.version, event.case_version());
@@ -150,6 +143,7 @@ CaseState Evolve(CaseState s, const v1::Event& event) {
     case Kind::kDraftPlanServed:
       s.draft_served_on = on;
       s.draft_since_final = true;
+      s.make_plan_authorises_draft = false;
       s.stage = v1::CASE_STAGE_DRAFT_ISSUED;
       break;
     case Kind::kFinalPlanIssued:
@@ -178,26 +172,20 @@ CaseState Evolve(CaseState s, const v1::Event& event) {
     case Kind::kReassessmentDecided:
       s.reassessing = true;
       s.stage = v1::CASE_STAGE_ASSESSING;
-      CloseOrders(s, {v1::TRIBUNAL_ORDER_KIND_ASSESS});
       break;
     case Kind::kPlanTransferredIn:
       if (!s.first_journey_on) s.first_journey_on = on;
-      s.plan_in_force = true;
+      StartPlan(s);
+      s.transferred_in = true;
       // Issued by another LA: the date of its issue is not known here.
       s.plan_issued_on.reset();
       s.placement.clear();
-      s.ended_on.reset();
-      s.awaiting_transfer_notice = true;
-      s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
-      break;
-    case Kind::kTransferNoticeSent:
-      s.awaiting_transfer_notice = false;
       break;
     case Kind::kPlanTransferredOut:
-      EndPlan(s, on, v1::CASE_STAGE_TRANSFERRED_OUT);
+      EndPlan(s, on, /*ceased=*/false);
       break;
     case Kind::kPlanCeased:
-      EndPlan(s, on, v1::CASE_STAGE_CEASED);
+      EndPlan(s, on, /*ceased=*/true);
       break;
     case Kind::kAppealRegistered:
       s.known_appeal_ids.insert(p.appeal_registered().appeal_id());
@@ -212,6 +200,7 @@ CaseState Evolve(CaseState s, const v1::Event& event) {
     // Facts that do not move the state the rules reason about.
     case Kind::kExceptionRecorded:
     case Kind::kRepresentationsWaived:
+    case Kind::kTransferNoticeSent:
     case Kind::kReviewReportSent:
     case Kind::kReviewDecision:
     case Kind::kPhaseTransferIdentified:

@@ -18,7 +18,6 @@
 #define EHCP_DOMAIN_CASE_STATE_H_
 
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -70,25 +69,36 @@ struct CaseState {
   bool cycle_open() const { return awaiting_decision || assessing; }
   // Assessment cycles opened so far (their clocks are numbered 1, 2, ...).
   int cycles = 0;
-  // A re-assessment (reg 27) is open: until an amended or final plan, or a
-  // decision not to amend when no amendments are proposed.
+  // A request, becoming responsible or tribunal order has been folded: a
+  // decision whether to assess has something to answer.
+  bool decision_may_follow = false;
+  // A re-assessment (reg 27) is open: until an amended or final plan, a
+  // decision not to amend when no amendments are proposed, or the plan's
+  // end.
   bool reassessing = false;
   // A draft plan was served since the last final plan.
   bool draft_since_final = false;
-  // Proposed amendments were sent and await an amended plan or a decision
-  // not to amend.
+  // A make_plan tribunal order still authorises a draft: no draft has been
+  // served since the latest such order (§8: an order authorises one draft).
+  bool make_plan_authorises_draft = false;
+  // Proposed amendments were sent and no amended plan or decision not to
+  // amend has answered them yet.
   bool amendments_open = false;
-  // A plan was transferred in and its reg 15(4) notice is not yet sent.
-  bool awaiting_transfer_notice = false;
+  // A plan was transferred in at some point (a transfer notice answers one).
+  bool transferred_in = false;
+
+  // The journey has ended: a cessation or a transfer out, and no new start
+  // (request, becoming responsible, plan transferred in, tribunal order)
+  // since. `last_end_ceased` tells which end came last (a continue_and_amend
+  // order reinstates only a ceased plan).
+  bool ended = false;
+  bool last_end_ceased = false;
 
   // Advice: every id ever requested, and those not yet received.
   std::set<std::string> known_advice_ids;
   std::set<std::string> open_advice_ids;
-  // Tribunal orders: every id ever made; the orders not yet carried out
-  // (assess: a decision to assess or re-assess; make_plan: a final plan;
-  // amend, change_school, continue_and_amend: an amended plan).
+  // Every tribunal order id ever made.
   std::set<std::string> known_order_ids;
-  std::map<std::string, v1::TribunalOrderKind> open_orders;
   // Appeals: every id ever registered, and those not yet concluded.
   std::set<std::string> known_appeal_ids;
   std::set<std::string> open_appeal_ids;
@@ -98,14 +108,6 @@ struct CaseState {
   std::string placement;
   // Events voided or superseded in the stream.
   int voided_events = 0;
-
-  // True after a cessation or a transfer out, until the journey moves on.
-  bool ended() const {
-    return stage == v1::CASE_STAGE_CEASED ||
-           stage == v1::CASE_STAGE_TRANSFERRED_OUT;
-  }
-  // True when a tribunal order of `kind` is not yet carried out.
-  bool HasOpenOrder(v1::TribunalOrderKind kind) const;
 };
 
 // Applies one event of the journey to `state` and returns the new state.

@@ -77,6 +77,10 @@ struct Instance {
   std::optional<ClockStatus> check_status = std::nullopt;
   // tribunal_order: "assess", "make_plan:draft", … (the due variant key).
   std::string order_part = {};
+  // review_decision: a decision and a set of proposed amendments have
+  // attached to it (§8 Per clock: at most one of each).
+  bool decided = false;
+  bool proposals_attached = false;
   // review_decision (Devon): an amend decision waiting for proposals.
   std::optional<absl::CivilDay> armed_on = std::nullopt;
   std::string armed_event_id = {};
@@ -156,14 +160,14 @@ class Fold {
   std::vector<Exception> exceptions_;
   // Dates of representations waivers.
   std::vector<absl::CivilDay> waivers_;
-  // Dates of proposed amendments, in journey order.
-  std::vector<absl::CivilDay> proposals_;
   // The latest draft plan served since the previous final plan.
   const v1::Event* pending_draft_ = nullptr;
   absl::CivilDay pending_draft_on_;
   int review_meetings_ = 0;
   int premature_rows_ = 0;
   bool plan_active_ = false;
+  // The plan's last end was a cessation (not a transfer out).
+  bool last_end_ceased_ = false;
 };
 
 int Fold::Open(Clock clock, std::string instance, const v1::Event* e,
@@ -175,7 +179,7 @@ int Fold::Open(Clock clock, std::string instance, const v1::Event* e,
                 .trigger = trigger,
                 .rule = FindClockRule(id, trigger)};
   // A hidden (pre-2014) instance still gets a due date, from the nearest
-  // version, so that it can feed transfer_in_review's running review.
+  // version, so that it folds like any other.
   const ClockRule* due_rule = inst.rule;
   if (due_rule == nullptr) {
     const std::vector<const ClockRule*> versions = ClockRuleVersions(id);
@@ -317,12 +321,13 @@ void Fold::Apply(const v1::Event& e, absl::CivilDay on) {
       OnFinalPlan(e, on);
       break;
     case K::kPlanTransferredIn: {
-      // reg 15(5): the later of the running annual review's due date and
-      // the last day of the three months beginning with the transfer. The
-      // annual review itself is not extended.
+      // §8: the later of the 12 months beginning with the old LA's last
+      // review (when the transfer says) and the 3 months beginning with the
+      // transfer. The old LA's annual review is not a clock of this case.
       DueInputs in;
-      const int running = MostRecentOpen(kAnnualReview);
-      if (running >= 0) in.running_review_due = insts_[running].due;
+      const auto last_reviewed =
+          ParseDate(p.plan_transferred_in().last_reviewed_on());
+      if (last_reviewed.ok()) in.last_reviewed_on = *last_reviewed;
       Open(kTransferInNotice, NextNumber(kTransferInNotice), &e, on);
       Open(kTransferInReview, NextNumber(kTransferInReview), &e, on, in);
       plan_active_ = true;
@@ -377,6 +382,15 @@ void Fold::Apply(const v1::Event& e, absl::CivilDay on) {
       } else {
         in.variant = kind;
         Open(kTribunalOrder, o.order_id(), &e, on, in);
+      }
+      // §8: continue_and_amend after a cessation (no plan active on its
+      // date) reinstates the plan; the annual review chain opens a new
+      // instance from the order, as a new final plan would. Clocks the
+      // cessation closed stay closed.
+      if (o.kind() == v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND &&
+          !plan_active_ && last_end_ceased_) {
+        Open(kAnnualReview, NextNumber(kAnnualReview), &e, on);
+        plan_active_ = true;
       }
       break;
     }
@@ -453,41 +467,52 @@ void Fold::OnReviewMeeting(const v1::Event& e, absl::CivilDay on) {
   }
 }
 
+// §8 Per clock, review_decision: a decision attaches to the most recently
+// opened instance that is open and has no decision yet (none: it stops
+// nothing). Maintain and cease stop it on the decision's date, and so does
+// amend before Devon; under Devon an amend decision stops it on the later
+// of the decision and its attached proposals, and it stays open until it
+// has both.
 void Fold::OnReviewDecision(const v1::Event& e, absl::CivilDay on) {
-  const int i = MostRecentOpen(kReviewDecision);
-  if (i < 0) return;
-  Instance& inst = insts_[i];
+  const std::vector<int>& v = by_clock_[kReviewDecision];
+  auto it = std::find_if(v.rbegin(), v.rend(), [&](int i) {
+    return insts_[i].open && !insts_[i].decided;
+  });
+  if (it == v.rend()) return;
+  Instance& inst = insts_[*it];
+  inst.decided = true;
   const bool devon =
       inst.rule != nullptr &&
       inst.rule->stop_rule == StopRule::kLaterOfAmendDecisionAndFirstProposal;
-  if (!devon || e.payload().review_decision().outcome() !=
-                    v1::REVIEW_OUTCOME_AMEND) {
-    Stop(i, on, e.event_id());
+  // With proposals already attached they came first: the decision is the
+  // later (on the same day too, rule 1's order).
+  if (!devon ||
+      e.payload().review_decision().outcome() != v1::REVIEW_OUTCOME_AMEND ||
+      inst.proposals_attached) {
+    Stop(*it, on, e.event_id());
     return;
   }
-  if (inst.armed_on) return;  // The first amend decision counts.
-  // The first proposed amendments on or after the meeting, if already sent,
-  // precede this decision in journey order: the decision is the later.
-  const bool proposed =
-      std::any_of(proposals_.begin(), proposals_.end(),
-                  [&](absl::CivilDay d) { return inst.trigger <= d; });
-  if (proposed) {
-    Stop(i, on, e.event_id());
-  } else {
-    inst.armed_on = on;
-    inst.armed_event_id = e.event_id();
-  }
+  inst.armed_on = on;
+  inst.armed_event_id = e.event_id();
 }
 
+// §8 Per clock, review_decision: proposed amendments attach to the most
+// recently opened open instance if it has none yet, and otherwise to none
+// (never to an older instance). An armed instance (Devon amend decision)
+// is stopped by them on the later date; when both share a date the
+// decision is the stop event. Every set of proposals opens an amendment
+// clock and a representations window.
 void Fold::OnAmendmentsProposed(const v1::Event& e, absl::CivilDay on) {
-  proposals_.push_back(on);
-  for (int i : by_clock_[kReviewDecision]) {
+  const int i = MostRecentOpen(kReviewDecision);
+  if (i >= 0 && !insts_[i].proposals_attached) {
     Instance& inst = insts_[i];
-    if (!inst.open || !inst.armed_on) continue;
-    if (*inst.armed_on < on) {
-      Stop(i, on, e.event_id());
-    } else {
-      Stop(i, *inst.armed_on, inst.armed_event_id);
+    inst.proposals_attached = true;
+    if (inst.armed_on) {
+      if (*inst.armed_on < on) {
+        Stop(i, on, e.event_id());
+      } else {
+        Stop(i, *inst.armed_on, inst.armed_event_id);
+      }
     }
   }
   Open(kAmendment, NextNumber(kAmendment), &e, on);
@@ -504,6 +529,7 @@ void Fold::OnPlanEnded(const v1::Event& e, absl::CivilDay on, bool ceased) {
   }
   for (Clock c : kClosedByCessation) CloseAllNotApplicable(c);
   plan_active_ = false;
+  last_end_ceased_ = ceased;
 }
 
 // True when exception `x` would excuse `inst` (§8 Exceptions): its limb is

@@ -32,16 +32,14 @@
 //    next number (1 in a new case). The other LA's meetings are not counted.
 //  - A review meeting with no annual_review open (a transferred-in plan)
 //    opens the chain from the meeting date.
-//  - review_decision under Devon: an amend decision with no proposals yet
-//    arms the instance; it stays open (PENDING/OVERDUE) until the first
-//    proposed amendments, which stop it on their date. A later maintain or
-//    cease decision while armed stops it on its own date; a second amend
-//    decision is ignored. When the decision and the proposals share a date
-//    the decision is the stop event.
+//  - review_decision: each instance takes at most one decision and one set
+//    of proposed amendments (§8). When a Devon amend decision and its
+//    proposals share a date the decision is the stop event; otherwise the
+//    later of the two is.
+//  - A continue_and_amend order that reinstates a ceased plan also counts
+//    as a plan made active for age_25_cessation.
 //  - Instances triggered before 2014-09-01 are folded like any other (they
-//    can absorb stops and, for annual_review, give transfer_in_review its
-//    running due date, computed with the earliest rule version) but are not
-//    listed.
+//    can absorb stops) but are not listed.
 //  - decision_not_to_issue open past due is PENDING and its days_remaining
 //    is due − as_of, which is then negative.
 //  - age_25_cessation has no trigger event: trigger_event_id is empty.

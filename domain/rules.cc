@@ -159,10 +159,10 @@ std::vector<ClockRule> BaseRules() {
        .effective_from = kRegs2014,
        .trigger = "plan transferred in from another LA",
        .stop = "first review meeting on or after the transfer",
-       .due_rule = DueRule::kLaterOfRunningReviewAndMonthsStartingWith,
+       .due_rule = DueRule::kLaterOfLastReviewYearAndMonthsStartingWith,
        .months = 3,
        .counts_in_backlog = true,
-       .source = "SEND Regs 2014 reg 15(5)"},
+       .source = "SEND Regs 2014 reg 15(3)(a), 15(5)"},
       {.clock_id = "reassessment",
        .version = "2014",
        .effective_from = kRegs2014,
@@ -375,13 +375,12 @@ std::optional<absl::CivilDay> DueDate(const ClockRule& rule,
       if (v == nullptr || inputs.transfer_year <= 0) return std::nullopt;
       return absl::CivilDay(inputs.transfer_year, v->month, v->day);
     }
-    case DueRule::kLaterOfRunningReviewAndMonthsStartingWith: {
+    case DueRule::kLaterOfLastReviewYearAndMonthsStartingWith: {
       const absl::CivilDay own =
           LastDayOfMonthsStartingWith(trigger, rule.months);
-      if (inputs.running_review_due && *inputs.running_review_due > own) {
-        return *inputs.running_review_due;
-      }
-      return own;
+      if (!inputs.last_reviewed_on) return own;
+      return std::max(own, LastDayOfMonthsStartingWith(
+                               *inputs.last_reviewed_on, 12));
     }
     case DueRule::kFirstMonthDayAfter: {
       absl::CivilDay due(trigger.year(), rule.month, rule.day);
@@ -393,6 +392,15 @@ std::optional<absl::CivilDay> DueDate(const ClockRule& rule,
       return trigger;
   }
   return std::nullopt;
+}
+
+CovidWindow CovidExceptionWindow() {
+  for (const LimbOverlay& overlay : kOverlays) {
+    if (overlay.limb == L::EXCEPTION_LIMB_COVID_2020) {
+      return {overlay.from, overlay.to};
+    }
+  }
+  return {absl::CivilDay::max(), absl::CivilDay::min()};
 }
 
 bool LimbAllowed(v1::ExceptionLimb limb, absl::string_view clock_id) {

@@ -60,9 +60,11 @@ enum class DueRule {
   kMonthsStartingWith,
   // (transfer_year, month, day) of the variant named by the transfer kind.
   kFixedDateInTransferYear,
-  // transfer_in_review: the later of the running annual review's due date
-  // and the last day of the `months` months beginning with the trigger.
-  kLaterOfRunningReviewAndMonthsStartingWith,
+  // transfer_in_review (reg 15(5)): the later of the last day of the 12
+  // months beginning with the old LA's last review (DueInputs
+  // last_reviewed_on, when known) and the last day of the `months` months
+  // beginning with the trigger.
+  kLaterOfLastReviewYearAndMonthsStartingWith,
   // The first (month, day) strictly after the trigger (age 25: 31 July).
   kFirstMonthDayAfter,
   // Due on the trigger day itself (preparing for adulthood).
@@ -132,9 +134,9 @@ struct DueInputs {
   std::string variant;
   // phase_transfer: the calendar year of the transfer.
   int transfer_year = 0;
-  // transfer_in_review: the due date of the annual review open at the
-  // transfer, if any.
-  std::optional<absl::CivilDay> running_review_due;
+  // transfer_in_review: the date the old LA made the plan or last
+  // reviewed it (PlanTransferredIn.last_reviewed_on), if known.
+  std::optional<absl::CivilDay> last_reviewed_on;
 };
 
 // The clock ids in catalogue order (the order rows of one day are listed
@@ -168,6 +170,14 @@ std::optional<absl::CivilDay> DueDate(const ClockRule& rule,
 // True when some version of `clock_id` allows `limb` (covid_2020: every
 // deadline clock; its date window applies when a clock is evaluated).
 bool LimbAllowed(v1::ExceptionLimb limb, absl::string_view clock_id);
+
+// The window of triggers for which covid_2020 excuses a deadline clock
+// (SI 2020/471): 2020-05-01..2020-09-25, both included.
+struct CovidWindow {
+  absl::CivilDay from;
+  absl::CivilDay to;
+};
+CovidWindow CovidExceptionWindow();
 
 // "reg5_4_a", …, "reg44_3_b", "covid_2020"; "unspecified" otherwise.
 std::string LimbName(v1::ExceptionLimb limb);

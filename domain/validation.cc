@@ -198,9 +198,15 @@ absl::Status CheckPayload(const v1::EventPayload& p, absl::string_view path) {
       }
       return absl::OkStatus();
     }
-    case Kind::kPlanTransferredIn:
-      return CheckLaCode(p.plan_transferred_in().from_la_code(),
-                         Join(path, "plan_transferred_in.from_la_code"));
+    case Kind::kPlanTransferredIn: {
+      const v1::PlanTransferredIn& t = p.plan_transferred_in();
+      EHCP_RETURN_IF_ERROR(CheckLaCode(
+          t.from_la_code(), Join(path, "plan_transferred_in.from_la_code")));
+      if (t.last_reviewed_on().empty()) return absl::OkStatus();
+      return ParseDate(t.last_reviewed_on(),
+                       Join(path, "plan_transferred_in.last_reviewed_on"))
+          .status();
+    }
     case Kind::kPlanTransferredOut:
       return CheckLaCode(p.plan_transferred_out().to_la_code(),
                          Join(path, "plan_transferred_out.to_la_code"));
@@ -397,7 +403,21 @@ absl::Status ValidateProposedEvent(const v1::ProposedEvent& event,
     return Invalid(Join(path, "payload"),
                    "is required (exactly one kind of fact)");
   }
-  return CheckPayload(event.payload(), Join(path, "payload"));
+  EHCP_RETURN_IF_ERROR(CheckPayload(event.payload(), Join(path, "payload")));
+  // §8: the old LA's last review (or the making of the plan) cannot come
+  // after the transfer. Both dates parse by now; they compare as strings.
+  const std::string& last_reviewed =
+      event.payload().plan_transferred_in().last_reviewed_on();
+  if (event.payload().has_plan_transferred_in() && !last_reviewed.empty() &&
+      last_reviewed > event.occurred_on()) {
+    return Invalid(
+        Join(path, "payload.plan_transferred_in.last_reviewed_on"),
+        absl::StrCat("is ", last_reviewed, ", after the transfer on ",
+                     event.occurred_on(),
+                     " (it is when the old LA made or last reviewed the "
+                     "plan)"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateAppendRequest(const v1::AppendEventsRequest& request) {

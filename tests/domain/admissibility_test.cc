@@ -352,11 +352,23 @@ TEST(AdmissibilityTest, BecomingResponsibleOpensACycleLikeARequest) {
 
 // ---------------------------------------------------------- decisions
 
-TEST(AdmissibilityTest, DecisionWithNoRequestAwaitingIsRefused) {
+TEST(AdmissibilityTest, DecisionWhetherToAssessNeedsARequestBeforeIt) {
+  // §8: "a decision ... with no request". A plan transferred in is a start
+  // but not a request.
+  EXPECT_THAT(Given({At("2024-01-08", TransferIn())})
+                  .When(At("2024-09-01", Assess())),
+              Refused("assessment_decision.requires_request"));
+  // A request answered long ago is still a request: a second decision is
+  // what happened, and is recorded.
   EXPECT_THAT(Given(PlanInForce()).When(At("2024-09-01", Assess())),
-              Refused("assessment_decision.requires_request"));
-  EXPECT_THAT(Given(Assessing()).When(At("2024-03-01", Assess())),
-              Refused("assessment_decision.requires_request"));
+              Accepted());
+  EXPECT_THAT(Given(Assessing()).When(At("2024-03-01", Assess())), Accepted());
+  // A tribunal order is something a decision may comply with.
+  EXPECT_THAT(
+      Given({At("2024-01-08", TransferIn()),
+             At("2024-06-01", Order("T1", v1::TRIBUNAL_ORDER_KIND_ASSESS))})
+          .When(At("2024-06-10", Assess())),
+      Accepted());
 }
 
 TEST(AdmissibilityTest, DecisionOnARequestIsAccepted) {
@@ -412,14 +424,23 @@ TEST(AdmissibilityTest, DecisionNotToIssueInANewCycleIgnoresAnOldDraft) {
 
 // -------------------------------------------------------------- advice
 
-TEST(AdmissibilityTest, AdviceRequestWithNoRequestIsRefused) {
+TEST(AdmissibilityTest, AdviceMayBeSoughtAtAnyLaterStageOfTheJourney) {
+  // §8: after a decision not to assess or not to issue, while a plan is
+  // active: accepted.
   EXPECT_THAT(
       Given(PlanInForce()).When(At("2024-09-01", AdviceRequested("H1"))),
-      Refused("advice_requested.requires_request"));
+      Accepted());
   EXPECT_THAT(
       Given({At("2024-01-08", Request()), At("2024-02-16", NotAssess())})
           .When(At("2024-03-01", AdviceRequested("H1"))),
-      Refused("advice_requested.requires_request"));
+      Accepted());
+  EXPECT_THAT(Given({At("2024-01-08", TransferIn())})
+                  .When(At("2024-03-01", AdviceRequested("H1"))),
+              Accepted());
+  // With no start on or before it: refused.
+  EXPECT_THAT(Given({At("2024-01-08", Request())})
+                  .When(At("2024-01-07", AdviceRequested("H1"))),
+              Refused("journey.before_first_request"));
 }
 
 TEST(AdmissibilityTest, AdviceRequestDuringACycleOrReassessmentIsAccepted) {
@@ -573,17 +594,21 @@ TEST(AdmissibilityTest, EveryPlanFactWithAPlanIsAccepted) {
   }
 }
 
-TEST(AdmissibilityTest, AmendedPlanWithoutProposedAmendmentsIsRefused) {
+TEST(AdmissibilityTest, AmendedPlanWithoutProposalsIsRecordedWhileAPlanIsActive) {
+  // Unlawful without the reg 22 notice, not impossible: the clocks show it.
   EXPECT_THAT(Given(PlanInForce()).When(At("2025-06-01", Amended())),
-              Refused("amended_plan.requires_proposal"));
+              Accepted());
+  EXPECT_THAT(Given({At("2024-01-08", Request()), At("2024-02-16", Assess())})
+                  .When(At("2024-03-01", Amended())),
+              Refused("amended_plan.requires_plan"));
 }
 
-TEST(AdmissibilityTest, SecondAmendedPlanForOneProposalIsRefused) {
+TEST(AdmissibilityTest, SecondAmendedPlanForOneProposalIsRecorded) {
   EXPECT_THAT(
       Given(PlanInForce())
           .And({At("2025-06-10", Proposed()), At("2025-07-01", Amended())})
           .When(At("2025-07-02", Amended())),
-      Refused("amended_plan.requires_proposal"));
+      Accepted());
 }
 
 TEST(AdmissibilityTest, AmendedPlanAfterProposedAmendmentsIsAccepted) {
@@ -612,9 +637,12 @@ TEST(AdmissibilityTest, AmendedPlanEndingAReassessmentIsAccepted) {
               Accepted());
 }
 
-TEST(AdmissibilityTest, DecisionNotToAmendWithoutProposalIsRefused) {
+TEST(AdmissibilityTest, DecisionNotToAmendWithoutProposalsIsRecordedWhileAPlanIsActive) {
   EXPECT_THAT(Given(PlanInForce()).When(At("2025-06-01", NotAmend())),
-              Refused("decision_not_to_amend.requires_proposal"));
+              Accepted());
+  EXPECT_THAT(Given({At("2024-01-08", Request())})
+                  .When(At("2024-03-01", NotAmend())),
+              Refused("decision_not_to_amend.requires_plan"));
 }
 
 TEST(AdmissibilityTest,
@@ -643,13 +671,18 @@ TEST(AdmissibilityTest, PlanTransferredInAfterTransferOutIsAccepted) {
               Accepted());
 }
 
-TEST(AdmissibilityTest, TransferNoticeWithNoTransferInIsRefused) {
+TEST(AdmissibilityTest, TransferNoticeNeedsATransferInOnOrBeforeIt) {
   EXPECT_THAT(Given(PlanInForce()).When(At("2024-09-01", Notice())),
               Refused("transfer_notice.requires_transfer_in"));
+  // A repeat or corrected notice for the same transfer is admissible.
   EXPECT_THAT(
       Given({At("2024-01-08", TransferIn()), At("2024-02-01", Notice())})
           .When(At("2024-02-02", Notice())),
-      Refused("transfer_notice.requires_transfer_in"));
+      Accepted());
+  // So is a notice on the transfer's own day.
+  EXPECT_THAT(Given({At("2024-01-08", TransferIn())})
+                  .When(At("2024-01-08", Notice())),
+              Accepted());
 }
 
 TEST(AdmissibilityTest, TransferNoticeAfterTransferInIsAccepted) {

@@ -124,7 +124,7 @@ class JourneyGenerator {
         Emit(Assess());
         Assessment();
       } else {
-        PlanFromDraft();
+        PlanFromDraft(/*by_order=*/true);
       }
       return;
     }
@@ -146,9 +146,11 @@ class JourneyGenerator {
     PlanFromDraft();
   }
 
-  void PlanFromDraft() {
+  // A draft then a final plan. A make_plan order authorises one draft
+  // (§8), so only an assessment may revise it.
+  void PlanFromDraft(bool by_order = false) {
     Emit(Draft());
-    if (Chance(20)) Emit(Draft());  // a revised draft
+    if (!by_order && Chance(20)) Emit(Draft());  // a revised draft
     if (Chance(20)) Optional(Waiver());
     Emit(Final(absl::StrCat("URN ", 100000 + Pick(900000))));
     Plan();

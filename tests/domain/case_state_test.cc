@@ -77,7 +77,8 @@ TEST(CaseStateTest, TransferOutEndsThePlan) {
   EXPECT_EQ(s.stage, v1::CASE_STAGE_TRANSFERRED_OUT);
   EXPECT_FALSE(s.plan_in_force);
   EXPECT_EQ(s.ended_on, absl::CivilDay(2025, 1, 10));
-  EXPECT_TRUE(s.ended());
+  EXPECT_TRUE(s.ended);
+  EXPECT_FALSE(s.last_end_ceased);
 }
 
 TEST(CaseStateTest, TransferInStartsAJourneyWithAPlanOfUnknownIssueDate) {
@@ -86,7 +87,7 @@ TEST(CaseStateTest, TransferInStartsAJourneyWithAPlanOfUnknownIssueDate) {
   EXPECT_EQ(s.stage, v1::CASE_STAGE_PLAN_MAINTAINED);
   EXPECT_EQ(s.first_journey_on, absl::CivilDay(2024, 3, 1));
   EXPECT_FALSE(s.plan_issued_on.has_value());
-  EXPECT_TRUE(s.awaiting_transfer_notice);
+  EXPECT_TRUE(s.transferred_in);
 }
 
 TEST(CaseStateTest, LateRecordedFactsFoldInOccurredOnOrder) {
@@ -163,18 +164,43 @@ TEST(CaseStateTest, ContinueAndAmendOrderReinstatesACeasedPlan) {
   EXPECT_TRUE(s.plan_in_force);
   EXPECT_EQ(s.stage, v1::CASE_STAGE_PLAN_MAINTAINED);
   EXPECT_FALSE(s.ended_on.has_value());
-  EXPECT_TRUE(s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND));
+  EXPECT_FALSE(s.ended);
 }
 
-TEST(CaseStateTest, OrdersCloseWhenCarriedOut) {
+TEST(CaseStateTest, ContinueAndAmendOrderAfterATransferOutReinstatesNothing) {
   const CaseState s = FoldCase(Stream(
       Concat(PlanInForce(),
-             {At("2025-01-01", Order("T1", v1::TRIBUNAL_ORDER_KIND_ASSESS)),
-              At("2025-01-02", Order("T2", v1::TRIBUNAL_ORDER_KIND_AMEND)),
-              At("2025-01-10", Reassess())})));
-  EXPECT_FALSE(s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_ASSESS));
-  EXPECT_TRUE(s.HasOpenOrder(v1::TRIBUNAL_ORDER_KIND_AMEND));
-  EXPECT_THAT(s.known_order_ids, ElementsAre("T1", "T2"));
+             {At("2025-01-10", TransferOut()),
+              At("2025-06-01",
+                 Order("T1", v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND))})));
+  EXPECT_FALSE(s.plan_in_force);
+  // The order is still a new start: the journey is no longer ended.
+  EXPECT_FALSE(s.ended);
+}
+
+TEST(CaseStateTest, ContinueAndAmendOrderOnTheCessationDayReinstatesNothing) {
+  // Rule 1: the order comes before the cessation on the same day.
+  const CaseState s = FoldCase(Stream(
+      Concat(PlanInForce(),
+             {At("2025-01-10", Ceased()),
+              At("2025-01-10",
+                 Order("T1", v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND))})));
+  EXPECT_FALSE(s.plan_in_force);
+  EXPECT_TRUE(s.ended);
+}
+
+TEST(CaseStateTest, AMakePlanOrderAuthorisesOneDraft) {
+  const CaseState ordered = FoldCase(Stream(
+      Concat(PlanInForce(),
+             {At("2025-01-01", Order("T1", v1::TRIBUNAL_ORDER_KIND_MAKE_PLAN)),
+              At("2025-01-02", Order("T2", v1::TRIBUNAL_ORDER_KIND_AMEND))})));
+  EXPECT_TRUE(ordered.make_plan_authorises_draft);
+  EXPECT_THAT(ordered.known_order_ids, ElementsAre("T1", "T2"));
+  const CaseState drafted = FoldCase(Stream(
+      Concat(PlanInForce(),
+             {At("2025-01-01", Order("T1", v1::TRIBUNAL_ORDER_KIND_MAKE_PLAN)),
+              At("2025-01-10", Draft())})));
+  EXPECT_FALSE(drafted.make_plan_authorises_draft);
 }
 
 TEST(CaseStateTest, EvolveIsTotalForImpossibleAndMalformedEvents) {

@@ -149,9 +149,12 @@ class JourneyBuilder {
     Add(on).mutable_payload()->mutable_reassessment_decided();
     return last_id();
   }
-  std::string TransferIn(const char* on) {
-    Add(on).mutable_payload()->mutable_plan_transferred_in()->set_from_la_code(
-        "E10000016");
+  // A plan transferred in; `last_reviewed_on` (optional) is when the old LA
+  // made or last reviewed it.
+  std::string TransferIn(const char* on, const char* last_reviewed_on = "") {
+    auto* t = Add(on).mutable_payload()->mutable_plan_transferred_in();
+    t->set_from_la_code("E10000016");
+    t->set_last_reviewed_on(last_reviewed_on);
     return last_id();
   }
   std::string Notice(const char* on) {

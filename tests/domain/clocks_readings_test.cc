@@ -555,22 +555,45 @@ TEST(ClockReadingsTest, TransferInReviewWithNoRunningReviewIsThreeMonths) {
   EXPECT_EQ(r.due, Day("2025-02-27"));
 }
 
-TEST(ClockReadingsTest, TransferInReviewTakesLaterOfRunningReviewAndThreeMonths) {
-  JourneyBuilder later_review;
-  later_review.Final("2024-03-15");  // review due 2025-03-14
-  later_review.TransferIn("2024-12-01");
-  EXPECT_EQ(Row(EvaluateClocks(later_review.events(), Day("2024-12-02")),
+TEST(ClockReadingsTest, TransferInReviewIsDueOnTheLaterOfTheOldReviewYearAndThreeMonths) {
+  // §8 (issue example): transfer 2023-10-02, last reviewed 2023-01-20: the
+  // 12 months from the review end 2024-01-19, after the 3 months from the
+  // transfer (2024-01-01).
+  JourneyBuilder reviewed;
+  reviewed.TransferIn("2023-10-02", "2023-01-20");
+  EXPECT_EQ(Row(EvaluateClocks(reviewed.events(), Day("2023-10-03")),
                 "transfer_in_review", "1")
                 .due,
-            Day("2025-03-14"));
-  JourneyBuilder later_three_months;
-  later_three_months.Final("2024-01-10");  // review due 2025-01-09
-  later_three_months.TransferIn("2024-12-01");
-  const auto rows =
-      EvaluateClocks(later_three_months.events(), Day("2024-12-02"));
-  EXPECT_EQ(Row(rows, "transfer_in_review", "1").due, Day("2025-02-28"));
-  // The annual review itself is not extended.
-  EXPECT_EQ(Row(rows, "annual_review", "1").due, Day("2025-01-09"));
+            Day("2024-01-19"));
+  // Without last_reviewed_on: the 3 months beginning with the transfer.
+  JourneyBuilder unknown;
+  unknown.TransferIn("2023-10-02");
+  EXPECT_EQ(Row(EvaluateClocks(unknown.events(), Day("2023-10-03")),
+                "transfer_in_review", "1")
+                .due,
+            Day("2024-01-01"));
+  // A review long ago: its 12 months ended before the 3 months.
+  JourneyBuilder old_review;
+  old_review.TransferIn("2023-10-02", "2022-05-01");
+  EXPECT_EQ(Row(EvaluateClocks(old_review.events(), Day("2023-10-03")),
+                "transfer_in_review", "1")
+                .due,
+            Day("2024-01-01"));
+  // Reviewed on a leap day: the 12 months end on 2025-02-27 (month-end
+  // clamp, then minus one day).
+  JourneyBuilder leap;
+  leap.TransferIn("2024-11-30", "2024-02-29");
+  EXPECT_EQ(Row(EvaluateClocks(leap.events(), Day("2024-12-01")),
+                "transfer_in_review", "1")
+                .due,
+            Day("2025-02-27"));
+  // A review the day of the transfer: due a year on.
+  JourneyBuilder same_day;
+  same_day.TransferIn("2024-01-31", "2024-01-31");
+  EXPECT_EQ(Row(EvaluateClocks(same_day.events(), Day("2024-02-01")),
+                "transfer_in_review", "1")
+                .due,
+            Day("2025-01-30"));
 }
 
 TEST(ClockReadingsTest, TransferredInPlanHasNoAnnualReviewUntilFirstMeeting) {
@@ -613,9 +636,10 @@ TEST(ClockReadingsTest, PlanCeasedClosesReviewClocksNotApplicable) {
     }
     EXPECT_TRUE(any) << c;
   }
-  // The annual review stopped by the meeting keeps its status.
+  // The clocks stopped by the meeting keep their status (the transfer says
+  // nothing of the old LA's last review: 3 months, so late).
   EXPECT_EQ(Row(rows, "annual_review", "1").status, S::kMet);
-  EXPECT_EQ(Row(rows, "transfer_in_review", "1").status, S::kMet);
+  EXPECT_EQ(Row(rows, "transfer_in_review", "1").status, S::kBreached);
 }
 
 TEST(ClockReadingsTest, PlanCeasedLeavesAdviceAssessmentAndTribunalClocks) {

@@ -115,15 +115,28 @@ TEST(RulesTest, TribunalOrderDueByOrderKind) {
   EXPECT_EQ(due("make_plan"), std::nullopt);
 }
 
-TEST(RulesTest, TransferInReviewTakesLaterOfRunningReviewAndThreeMonths) {
+TEST(RulesTest, TransferInReviewTakesLaterOfLastReviewYearAndThreeMonths) {
   const CivilDay transfer(2024, 11, 30);
   const ClockRule& rule = *FindClockRule("transfer_in_review", transfer);
+  // Without the old LA's last review: the 3 months beginning with the
+  // transfer (+ 3 months − 1 day).
   EXPECT_EQ(DueDate(rule, transfer), CivilDay(2025, 2, 27));
   DueInputs in;
-  in.running_review_due = CivilDay(2025, 1, 10);
+  // Reviewed 2023-12-01: its 12 months ended 2024-11-30, before 3 months.
+  in.last_reviewed_on = CivilDay(2023, 12, 1);
   EXPECT_EQ(DueDate(rule, transfer, in), CivilDay(2025, 2, 27));
-  in.running_review_due = CivilDay(2025, 6, 10);
+  // Reviewed 2024-06-11: due 2025-06-10, the later.
+  in.last_reviewed_on = CivilDay(2024, 6, 11);
   EXPECT_EQ(DueDate(rule, transfer, in), CivilDay(2025, 6, 10));
+}
+
+TEST(RulesTest, TransferInReviewFromALeapDayReviewClampsToTheMonthEnd) {
+  // 2024-02-29 + 12 months has no 29th: the month's last day, minus one.
+  const CivilDay transfer(2024, 3, 4);
+  const ClockRule& rule = *FindClockRule("transfer_in_review", transfer);
+  DueInputs in;
+  in.last_reviewed_on = CivilDay(2024, 2, 29);
+  EXPECT_EQ(DueDate(rule, transfer, in), CivilDay(2025, 2, 27));
 }
 
 TEST(RulesTest, Age25CessationDueFirstThirtyFirstJulyAfterTrigger) {
