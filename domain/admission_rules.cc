@@ -44,8 +44,7 @@ bool IsNewStart(Kind k) {
   return StartsJourney(k) || k == Kind::kTribunalOrderMade;
 }
 
-// §8 Admissibility: what a cessation (and, by our reading, a transfer out)
-// refuses until a new start: decisions, drafts, final plans, waivers,
+// §8 Admissibility: what a cessation refuses until a new start: decisions, drafts, final plans, waivers,
 // advice requests, transfer notices, and everything that needs an active
 // plan. Everything else stays admissible after an end: new starts, voids,
 // exceptions, the receipt of advice requested earlier, and what §8 does not
@@ -87,9 +86,10 @@ std::optional<std::string> BeforeFirstJourneyEvent(const CaseState&,
          "transferred in";
 }
 
-// Reading (§8 is silent on transfers out): a transfer out ends the journey
-// in this LA as a cessation does. A new start dated the same day counts
-// whatever rule 1's same-day order ("on or before it" is by date).
+// A new start dated the same day counts whatever rule 1's same-day order
+// ("on or before it" is by date). Reading: §8 ends the journey at a
+// cessation only; after a transfer out the plan is no longer active (its
+// events are refused by their own rules) but nothing else is refused.
 std::optional<std::string> AfterEnd(const CaseState& s, const v1::Event& e,
                                     const JourneyStarts& j) {
   if (!s.ended || !RefusedAfterEnd(e.payload().kind_case())) {
@@ -98,8 +98,7 @@ std::optional<std::string> AfterEnd(const CaseState& s, const v1::Event& e,
   const std::optional<absl::CivilDay> on = DayOf(e);
   if (on && j.NewStartOn(*on)) return std::nullopt;
   return absl::StrCat(
-      "after the plan ", s.last_end_ceased ? "ceased" : "was transferred out",
-      " on ", On(s.ended_on),
+      "after the plan ceased on ", On(s.ended_on),
       " with no new start since (a request, becoming responsible, a plan "
       "transferred in or a tribunal order)");
 }
@@ -241,7 +240,7 @@ constexpr JourneyRule kJourneyRules[] = {
      Kind::KIND_NOT_SET,
      BeforeFirstJourneyEvent},
     {{"journey.after_end",
-      "after a cessation or transfer out, until a new start (a request, "
+      "after a cessation, until a new start (a request, "
       "becoming responsible, a plan transferred in or a tribunal order): a "
       "decision, draft, final plan, waiver, advice request, transfer notice, "
       "or anything that needs an active plan"},

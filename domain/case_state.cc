@@ -77,12 +77,13 @@ void ApplyAmendedPlan(CaseState& s, const v1::AmendedPlanIssued& plan,
   if (s.plan_in_force) s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
 }
 
-// The plan stops being maintained here (ceased or transferred out), and the
-// journey ends until a new start.
+// The plan stops being maintained here (ceased or transferred out). A
+// cessation also ends the journey until a new start (§8); a transfer out
+// only ends the plan (§8 refuses nothing else after it).
 void EndPlan(CaseState& s, std::optional<absl::CivilDay> on, bool ceased) {
   s.plan_in_force = false;
   s.ended_on = on;
-  s.ended = true;
+  s.ended = ceased;
   s.last_end_ceased = ceased;
   s.reassessing = false;
   s.amendments_open = false;

@@ -87,10 +87,11 @@ struct CaseState {
   // A plan was transferred in at some point (a transfer notice answers one).
   bool transferred_in = false;
 
-  // The journey has ended: a cessation or a transfer out, and no new start
-  // (request, becoming responsible, plan transferred in, tribunal order)
-  // since. `last_end_ceased` tells which end came last (a continue_and_amend
-  // order reinstates only a ceased plan).
+  // The journey has ended: a cessation, and no new start (request,
+  // becoming responsible, plan transferred in, tribunal order) since. A
+  // transfer out ends the plan, not the journey. `last_end_ceased` tells
+  // whether the plan's last end was a cessation (a continue_and_amend order
+  // reinstates only a ceased plan).
   bool ended = false;
   bool last_end_ceased = false;
 

@@ -249,11 +249,14 @@ TEST(AdmissibilityTest, EventAfterCessationIsRefused) {
               Refused("journey.after_end"));
 }
 
-TEST(AdmissibilityTest, EventAfterTransferOutIsRefused) {
-  EXPECT_THAT(Given(PlanInForce())
-                  .And({At("2025-01-10", TransferOut())})
-                  .When(At("2025-02-01", Proposed())),
-              Refused("journey.after_end"));
+TEST(AdmissibilityTest, AfterATransferOutOnlyPlanEventsAreRefused) {
+  // §8 ends the journey at a cessation only: a transfer out ends the plan.
+  const Scenario moved =
+      Given(PlanInForce()).And({At("2025-01-10", TransferOut())});
+  EXPECT_THAT(moved.When(At("2025-02-01", Proposed())),
+              Refused("amendments_proposed.requires_plan"));
+  EXPECT_THAT(moved.When(At("2025-02-01", AdviceRequested("H9"))), Accepted());
+  EXPECT_THAT(moved.When(At("2025-02-01", Waiver())), Accepted());
 }
 
 TEST(AdmissibilityTest, DisputesNewRequestsAndExceptionsMayFollowAnEnd) {

@@ -77,7 +77,8 @@ TEST(CaseStateTest, TransferOutEndsThePlan) {
   EXPECT_EQ(s.stage, v1::CASE_STAGE_TRANSFERRED_OUT);
   EXPECT_FALSE(s.plan_in_force);
   EXPECT_EQ(s.ended_on, absl::CivilDay(2025, 1, 10));
-  EXPECT_TRUE(s.ended);
+  // The plan ended; the journey did not (§8 ends it at a cessation).
+  EXPECT_FALSE(s.ended);
   EXPECT_FALSE(s.last_end_ceased);
 }
 
@@ -174,7 +175,6 @@ TEST(CaseStateTest, ContinueAndAmendOrderAfterATransferOutReinstatesNothing) {
               At("2025-06-01",
                  Order("T1", v1::TRIBUNAL_ORDER_KIND_CONTINUE_AND_AMEND))})));
   EXPECT_FALSE(s.plan_in_force);
-  // The order is still a new start: the journey is no longer ended.
   EXPECT_FALSE(s.ended);
 }
 
