@@ -12,7 +12,7 @@
 //   // 2024-05-31 (events[0]) with no draft plan served since the last
 //   // final plan"
 //
-// The journey is judged whole (ehcp-timescales.md §8 "Admissibility" and
+// The journey is judged whole (docs/law.md §8 "Admissibility" and
 // "Order and time"): the proposed events take their occurred_on places among
 // the stored ones, voids and supersedes remove their targets, and every
 // event of the resulting journey is checked against the case's state just

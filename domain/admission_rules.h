@@ -10,7 +10,7 @@
 //   std::optional<Refusal> r = CheckJourneyEvent(state_before, event, starts);
 //   if (r) ...  // r->rule == "final_plan.requires_draft"
 //
-// Readings chosen where shared/domain/ehcp-timescales.md §8 is silent are
+// Readings chosen where docs/law.md §8 is silent are
 // written next to the rule in admission_rules.cc and listed in
 // AdmissibilityRules().
 //

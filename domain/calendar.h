@@ -1,6 +1,6 @@
 // The civil calendar the statutory clocks count in: England & Wales bank
 // holidays and working days, school year groups and the end of compulsory
-// school age (shared/domain/ehcp-timescales.md §2, §3).
+// school age (docs/law.md §2, §3).
 //
 // Bank holidays are data: one table row per holiday, 2014–2030, with the
 // one-off days (2020-05-08, 2022-06-02, 2022-06-03, 2022-09-19, 2023-05-08)

@@ -1,4 +1,4 @@
-// Report arithmetic over clock rows (shared/domain/ehcp-timescales.md §5 and
+// Report arithmetic over clock rows (docs/law.md §5 and
 // §8 "Reports"): review-backlog ageing and SEN2 timeliness.
 //
 //   // Backlog: open clocks past due, aged in calendar months.

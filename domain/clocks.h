@@ -1,5 +1,5 @@
 // Statutory clock evaluation: every clock instance of one case, as of a date
-// (shared/domain/ehcp-timescales.md §2, §3 and the readings of §8).
+// (docs/law.md §2, §3 and the readings of §8).
 //
 // EvaluateClocks folds a case's effective journey (voids and supersedes
 // applied, `as_known_at` honoured, same-day events in journey order; see

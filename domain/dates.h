@@ -1,6 +1,6 @@
 // Civil dates for statutory clocks.
 //
-// Every clock in shared/domain/ehcp-timescales.md counts in civil days in
+// Every clock in docs/law.md counts in civil days in
 // Europe/London: an event's `occurred_on` is a date, not an instant. This
 // header holds the few date conventions of §2 as small named functions, so
 // that each rule is written once:

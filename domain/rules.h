@@ -1,5 +1,5 @@
 // The statutory clock catalogue as versioned data
-// (shared/domain/ehcp-timescales.md §3, names per §8).
+// (docs/law.md §3, names per §8).
 //
 // Each clock id has one or more rule versions, each in force for the clocks
 // it governs whose trigger date lies in [effective_from, effective_to]. A

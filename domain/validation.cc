@@ -13,7 +13,7 @@ namespace {
 
 using Kind = v1::EventPayload::KindCase;
 
-// The clock ids of the catalogue (ehcp-timescales.md §3). The clock rules
+// The clock ids of the catalogue (docs/law.md §3). The clock rules
 // (rules.h) own the catalogue itself; this list only checks spelling.
 // clang-format off
 constexpr absl::string_view kClockIds[] = {

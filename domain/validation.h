@@ -13,7 +13,7 @@
 // Text is never echoed back in a message when it may hold personal data
 // (reasons, details, placements); codes and ids are echoed, truncated.
 //
-// What is checked (shared/domain/ehcp-timescales.md and the proto comments):
+// What is checked (docs/law.md and the proto comments):
 //   - LA codes are ONS codes: E0[6-9] or E10 followed by six digits.
 //   - Dates are real "YYYY-MM-DD" days, birth months "YYYY-MM" (dates.h).
 //   - Every enum is a known value other than UNSPECIFIED. proto3 enums are

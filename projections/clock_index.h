@@ -1,6 +1,6 @@
 // The clock index: a persistent, rebuildable read model of every case's
 // statutory clocks, fed from the event log, that answers the cross-case
-// reports of shared/domain/ehcp-timescales.md §5 and §8 "Reports" — late
+// reports of docs/law.md §5 and §8 "Reports" — late
 // clocks (ListBreaches), the review backlog and SEN2 timeliness — as of any
 // date.
 //
@@ -14,7 +14,7 @@
 // domain says of the log up to the index's checkpoint, never an
 // approximation kept in the index.
 //
-// The index is fed like any projection (architecture.md, step 5): a tailer
+// The index is fed like any projection (docs/architecture.md, step 5): a tailer
 // reads the log after its checkpoint a page at a time, re-evaluates every
 // case the page touches, and writes the case's new keys, the deletion of its
 // old ones and the new checkpoint in one RocksDB WriteBatch, so a crash

@@ -1,6 +1,6 @@
 // The case commands behind the gRPC adapter: open a case, append events.
 //
-// This is where one event's path (architecture.md, "The way one event
+// This is where one event's path (docs/architecture.md, "The way one event
 // travels") is put together: validate the input (domain), replay an
 // idempotent retry, load the case (repository), stamp the envelopes, decide
 // admissibility on the whole journey (domain), and hand the records to the

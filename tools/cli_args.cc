@@ -161,7 +161,7 @@ const std::vector<CommandSpec>& Commands() {
        "its due date, \"N ago\" for a decision_not_to_issue clock still open\n"
        "past its due date) and, when EXCUSED, the regulation limb of the\n"
        "exception that excused it. Statuses: PENDING, MET, BREACHED,\n"
-       "OVERDUE, EXCUSED, NOT_APPLICABLE (ehcp-timescales.md §2).\n"
+       "OVERDUE, EXCUSED, NOT_APPLICABLE (docs/law.md §2).\n"
        "\n"
        "Flags:\n"
        "  --as-of YYYY-MM-DD     evaluate as of this date (default: today,\n"
@@ -255,7 +255,7 @@ const std::vector<CommandSpec>& Commands() {
       {"timeliness",
        "SEN2 timeliness of the new plans of a calendar year",
        "ehcpctl timeliness --year YYYY [--la CODE]",
-       "As DfE's SEN2 statistics count it (ehcp-timescales.md §5): the new\n"
+       "As DfE's SEN2 statistics count it (docs/law.md §5): the new\n"
        "plans issued in the year; how many within 20 weeks, including and\n"
        "excluding plans with a 20-week exception; plans with an exception;\n"
        "mean weeks from request to plan; plans over 52 weeks; and the\n"

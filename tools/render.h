@@ -2,7 +2,7 @@
 // clock reports as plain text tables and lines, or as protobuf JSON.
 //
 // Text is for people at a terminal: events are named in words ("final plan
-// issued"), enum values by the words of ehcp-timescales.md §8
+// issued"), enum values by the words of docs/law.md §8
 // ("reg10_4_c", "primary_to_secondary", "maintain"), clock statuses as §2
 // writes them ("BREACHED", "NOT_APPLICABLE"), timestamps in UTC.
 // Scripts should use the JSON forms, which are protobuf's JSON mapping
@@ -98,7 +98,7 @@ std::string TailLine(const v1::Event& event);
 // per event with its version, position, date and kind.
 std::string AppendText(const v1::AppendEventsResponse& response);
 
-// A clock status as ehcp-timescales.md §2 writes it: "PENDING", "MET",
+// A clock status as docs/law.md §2 writes it: "PENDING", "MET",
 // "BREACHED", "OVERDUE", "EXCUSED", "NOT_APPLICABLE"; "unspecified" for 0,
 // "unknown (N)" for a number the enum does not define.
 std::string ClockStatusName(v1::ClockStatus status);

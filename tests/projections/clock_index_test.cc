@@ -63,7 +63,7 @@ v1::EventPayload Payload(const std::function<void(v1::EventPayload*)>& fill) {
   return p;
 }
 
-// The worked example of ehcp-timescales.md §4, in Medway. Returns the
+// The worked example of docs/law.md §4, in Medway. Returns the
 // position of its last event.
 uint64_t WriteWorkedExample(storage::EventLog* log,
                             const std::string& case_id) {

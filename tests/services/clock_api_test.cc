@@ -1,5 +1,5 @@
 // The clock API over gRPC against a real ehcpd: the worked example of
-// ehcp-timescales.md §4, reports that wait for their own writes, and the
+// docs/law.md §4, reports that wait for their own writes, and the
 // errors a caller can make.
 #include <string>
 #include <vector>

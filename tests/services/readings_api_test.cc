@@ -1,4 +1,4 @@
-// The §8 readings of ehcp-timescales.md (latest revision) over gRPC against
+// The §8 readings of docs/law.md (latest revision) over gRPC against
 // a real ehcpd and a real RocksDB: what the log admits (it refuses only what
 // cannot have happened) and the clocks that follow from it. One test per
 // reading; each opens its own cases. Every expected date is worked out by

@@ -23,7 +23,7 @@ namespace {
 // "Today" for the demo: every journey is dated on or before it.
 constexpr absl::CivilDay kToday(2026, 11, 23);
 
-// Seed councils (ehcp-timescales.md §1).
+// Seed councils (docs/law.md §1).
 const char* const kSeedCouncils[] = {"E06000035", "E10000016", "E10000012",
                                      "E06000033", "E10000003"};
 
