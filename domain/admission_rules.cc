@@ -105,7 +105,7 @@ std::optional<std::string> AfterEnd(const CaseState& s, const v1::Event& e,
 
 std::optional<std::string> CycleOpen(const CaseState& s, const v1::Event&,
                                      const JourneyStarts&) {
-  if (!s.cycle_open()) return std::nullopt;
+  if (!s.cycle_open) return std::nullopt;
   return absl::StrCat("while the assessment cycle opened on ",
                       On(s.latest_request_on), " is still open");
 }

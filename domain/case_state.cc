@@ -28,8 +28,7 @@ void OpenCycle(CaseState& s, std::optional<absl::CivilDay> on) {
   if (!s.first_journey_on) s.first_journey_on = on;
   NewStart(s);
   s.latest_request_on = on;
-  s.awaiting_decision = true;
-  s.assessing = false;
+  s.cycle_open = true;
   s.decision_may_follow = true;
   ++s.cycles;
   s.stage = v1::CASE_STAGE_AWAITING_DECISION;
@@ -38,11 +37,11 @@ void OpenCycle(CaseState& s, std::optional<absl::CivilDay> on) {
 void ApplyAssessmentDecision(CaseState& s, const v1::AssessmentDecision& d,
                              std::optional<absl::CivilDay> on) {
   s.assessment_decision_on = on;
-  s.awaiting_decision = false;
   if (d.outcome() == v1::ASSESSMENT_DECISION_OUTCOME_ASSESS) {
     s.assessing = true;
     s.stage = v1::CASE_STAGE_ASSESSING;
   } else {
+    s.cycle_open = false;
     s.assessing = false;
     if (!s.plan_in_force) s.stage = v1::CASE_STAGE_NOT_ASSESSED;
   }
@@ -60,18 +59,19 @@ void ApplyFinalPlan(CaseState& s, const v1::FinalPlanIssued& plan,
                     std::optional<absl::CivilDay> on) {
   StartPlan(s);
   s.plan_issued_on = on;
-  s.awaiting_decision = false;
+  s.cycle_open = false;
   s.assessing = false;
   s.reassessing = false;
   s.draft_since_final = false;
-  s.amendments_open = false;
   s.placement = plan.placement();
 }
 
 void ApplyAmendedPlan(CaseState& s, const v1::AmendedPlanIssued& plan,
                       std::optional<absl::CivilDay> on) {
   s.last_amended_on = on;
-  s.amendments_open = false;
+  // It answers the latest proposals still unanswered (§8: the amendment
+  // clock it stops is the most recently opened open one).
+  if (s.open_proposals > 0) --s.open_proposals;
   s.reassessing = false;
   if (!plan.placement().empty()) s.placement = plan.placement();
   if (s.plan_in_force) s.stage = v1::CASE_STAGE_PLAN_MAINTAINED;
@@ -86,7 +86,7 @@ void EndPlan(CaseState& s, std::optional<absl::CivilDay> on, bool ceased) {
   s.ended = ceased;
   s.last_end_ceased = ceased;
   s.reassessing = false;
-  s.amendments_open = false;
+  s.open_proposals = 0;
   s.stage = ceased ? v1::CASE_STAGE_CEASED : v1::CASE_STAGE_TRANSFERRED_OUT;
 }
 
@@ -137,7 +137,7 @@ CaseState Evolve(CaseState s, const v1::Event& event) {
       s.open_advice_ids.erase(p.advice_received().advice_id());
       break;
     case Kind::kDecisionNotToIssue:
-      s.awaiting_decision = false;
+      s.cycle_open = false;
       s.assessing = false;
       if (!s.plan_in_force) s.stage = v1::CASE_STAGE_NOT_ISSUED;
       break;
@@ -155,16 +155,17 @@ CaseState Evolve(CaseState s, const v1::Event& event) {
       s.last_review_on = on;
       break;
     case Kind::kAmendmentsProposed:
-      s.amendments_open = true;
+      ++s.open_proposals;
       break;
     case Kind::kAmendedPlanIssued:
       ApplyAmendedPlan(s, p.amended_plan_issued(), on);
       break;
     case Kind::kDecisionNotToAmend:
-      // It answers the proposed amendments when there are any, otherwise
-      // the re-assessment (its outcome: the plan stays as it is).
-      if (s.amendments_open) {
-        s.amendments_open = false;
+      // It answers the latest proposed amendments still unanswered when
+      // there are any, otherwise the re-assessment (its outcome: the plan
+      // stays as it is).
+      if (s.open_proposals > 0) {
+        --s.open_proposals;
       } else {
         s.reassessing = false;
       }

@@ -59,14 +59,15 @@ struct CaseState {
   std::optional<absl::CivilDay> last_review_on;
   std::optional<absl::CivilDay> ended_on;  // ceased or transferred out
 
-  // Assessment cycle: from a request (or becoming responsible) the LA owes a
-  // decision whether to assess; after a decision to assess an assessment is
-  // under way until a decision not to issue or a final plan. The cycle is
-  // open while either holds (closed by a decision not to assess, a decision
-  // not to issue, or a final plan).
-  bool awaiting_decision = false;
+  // Assessment cycle: opened by a request (or becoming responsible), closed
+  // by a decision not to assess, a decision not to issue or a final plan —
+  // the events that close its clocks. A decision to assess given after the
+  // cycle closed (a refusal reconsidered) does not reopen it.
+  bool cycle_open = false;
+  // An assessment is under way: from a decision to assess until a decision
+  // not to assess, a decision not to issue or a final plan (a new cycle
+  // does not end it).
   bool assessing = false;
-  bool cycle_open() const { return awaiting_decision || assessing; }
   // Assessment cycles opened so far (their clocks are numbered 1, 2, ...).
   int cycles = 0;
   // A request, becoming responsible or tribunal order has been folded: a
@@ -81,9 +82,10 @@ struct CaseState {
   // A make_plan tribunal order still authorises a draft: no draft has been
   // served since the latest such order (§8: an order authorises one draft).
   bool make_plan_authorises_draft = false;
-  // Proposed amendments were sent and no amended plan or decision not to
-  // amend has answered them yet.
-  bool amendments_open = false;
+  // Sets of proposed amendments not yet answered by an amended plan or a
+  // decision not to amend (each answer takes the latest; a final plan
+  // answers none, as it stops no amendment clock).
+  int open_proposals = 0;
   // A plan was transferred in at some point (a transfer notice answers one).
   bool transferred_in = false;
 

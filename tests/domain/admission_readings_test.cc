@@ -378,6 +378,21 @@ TEST(AdmissionReadingsTest, ATribunalOrderAfterACessationIsANewStart) {
       Accepted());
 }
 
+// ------------------------------------------------ cycles and new requests
+
+TEST(AdmissionReadingsTest, ARequestAfterAReconsideredDecisionToAssessIsRecorded) {
+  // The cycle closed with the decision not to issue; a later decision to
+  // assess does not reopen it (its clocks stay closed), so a new request
+  // or becoming responsible opens the next cycle.
+  const std::vector<Fact> reconsidered = {
+      At("2017-04-18", Request()), At("2017-08-01", Assess()),
+      At("2018-07-19", NotIssue()), At("2018-10-11", Assess())};
+  EXPECT_THAT(Given(reconsidered).When(At("2018-12-15", BecameResponsible())),
+              Accepted());
+  EXPECT_THAT(Given(reconsidered).When(At("2018-12-15", Request())),
+              Accepted());
+}
+
 // ------------------------------------------ a make_plan order, one draft
 
 TEST(AdmissionReadingsTest, AMakePlanOrderAuthorisesOneDraft) {

@@ -47,15 +47,23 @@ TEST(CaseStateTest, RefusalsToAssessAndToIssueHaveTheirStages) {
 }
 
 TEST(CaseStateTest, CycleIsOpenFromRequestUntilItsOutcome) {
-  EXPECT_TRUE(FoldCase(Stream({At("2024-01-08", Request())})).cycle_open());
+  EXPECT_TRUE(FoldCase(Stream({At("2024-01-08", Request())})).cycle_open);
   EXPECT_TRUE(FoldCase(Stream({At("2024-01-08", Request()),
                                At("2024-02-16", Assess())}))
-                  .cycle_open());
+                  .cycle_open);
   EXPECT_FALSE(FoldCase(Stream({At("2024-01-08", Request()),
                                 At("2024-02-16", NotAssess())}))
-                   .cycle_open());
-  EXPECT_FALSE(FoldCase(Stream(PlanInForce())).cycle_open());
+                   .cycle_open);
+  EXPECT_FALSE(FoldCase(Stream(PlanInForce())).cycle_open);
   EXPECT_EQ(FoldCase(Stream(PlanInForce())).cycles, 1);
+}
+
+TEST(CaseStateTest, AReconsideredDecisionToAssessDoesNotReopenAClosedCycle) {
+  const CaseState s = FoldCase(Stream(
+      {At("2017-04-18", Request()), At("2017-08-01", Assess()),
+       At("2018-07-19", NotIssue()), At("2018-10-11", Assess())}));
+  EXPECT_FALSE(s.cycle_open);
+  EXPECT_TRUE(s.assessing);
 }
 
 TEST(CaseStateTest, ReassessmentIsAssessingWithThePlanStillInForce) {
@@ -132,15 +140,22 @@ TEST(CaseStateTest, AdviceIdsAreTrackedUntilReceived) {
   EXPECT_THAT(s.known_advice_ids, ElementsAre("EP1", "H1"));
 }
 
-TEST(CaseStateTest, AmendmentsOpenUntilAnAmendedPlanOrADecisionNotToAmend) {
+TEST(CaseStateTest, EachAnswerTakesOneSetOfProposedAmendments) {
   const std::vector<Fact> proposed =
       Concat(PlanInForce(), {At("2025-06-10", Proposed())});
-  EXPECT_TRUE(FoldCase(Stream(proposed)).amendments_open);
-  EXPECT_FALSE(FoldCase(Stream(Concat(proposed, {At("2025-07-01", Amended())})))
-                   .amendments_open);
-  EXPECT_FALSE(
-      FoldCase(Stream(Concat(proposed, {At("2025-07-01", NotAmend())})))
-          .amendments_open);
+  EXPECT_EQ(FoldCase(Stream(proposed)).open_proposals, 1);
+  EXPECT_EQ(FoldCase(Stream(Concat(proposed, {At("2025-07-01", Amended())})))
+                .open_proposals,
+            0);
+  EXPECT_EQ(FoldCase(Stream(Concat(proposed, {At("2025-07-01", NotAmend())})))
+                .open_proposals,
+            0);
+  // Two sets, one amended plan: the first set still awaits its answer, as
+  // its amendment clock is still open.
+  EXPECT_EQ(FoldCase(Stream(Concat(proposed, {At("2025-06-20", Proposed()),
+                                              At("2025-07-01", Amended())})))
+                .open_proposals,
+            1);
 }
 
 TEST(CaseStateTest, PlacementFollowsThePlanInForce) {
