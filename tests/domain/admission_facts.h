@@ -320,6 +320,20 @@ MATCHER_P(InvalidAt, field,
   return false;
 }
 
+// Appends `facts` to `stream` one call at a time (as a frontend recording
+// each fact as it happens would); the first refusal, or OK.
+inline absl::Status AppendEach(std::vector<v1::Event>& stream,
+                               const std::vector<Fact>& facts,
+                               absl::CivilDay today = kToday) {
+  for (const Fact& f : facts) {
+    std::vector<v1::Event> one{Stamp(f, static_cast<int>(stream.size()) + 1)};
+    absl::Status s = Decide(stream, one, today);
+    if (!s.ok()) return s;
+    stream.push_back(one.front());
+  }
+  return absl::OkStatus();
+}
+
 // A journey with a plan in force since 2024-05-31.
 inline std::vector<Fact> PlanInForce() {
   return {At("2024-01-08", Request()), At("2024-02-16", Assess()),

@@ -216,17 +216,6 @@ std::vector<Fact> FactsOf(const std::vector<GenFact>& gen) {
   return facts;
 }
 
-// Appends `facts` to `stream` one call at a time; the first refusal, or OK.
-absl::Status AppendEach(std::vector<v1::Event>& stream,
-                        const std::vector<Fact>& facts) {
-  for (const Fact& f : facts) {
-    std::vector<v1::Event> one{Stamp(f, static_cast<int>(stream.size()) + 1)};
-    absl::Status s = Decide(stream, one, kToday);
-    if (!s.ok()) return s;
-    stream.push_back(one.front());
-  }
-  return absl::OkStatus();
-}
 
 // The state a stream folds to, without its version (recording differs).
 v1::CaseState Folded(const std::vector<v1::Event>& stream) {

@@ -53,13 +53,7 @@ v1::EventPayload PhaseTransferIn(int year) {
 // Decide's answer to appending `facts` one call at a time to a new case.
 absl::Status AppendEach(const std::vector<Fact>& facts) {
   std::vector<v1::Event> stream{Opened()};
-  for (const Fact& f : facts) {
-    std::vector<v1::Event> one{Stamp(f, static_cast<int>(stream.size()) + 1)};
-    absl::Status s = Decide(stream, one, kToday);
-    if (!s.ok()) return s;
-    stream.push_back(one.front());
-  }
-  return absl::OkStatus();
+  return facts::AppendEach(stream, facts);
 }
 
 std::vector<ClockRow> ClocksOf(const std::vector<Fact>& facts,

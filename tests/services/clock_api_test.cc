@@ -51,18 +51,7 @@ class ClockApiTest : public ::testing::Test {
   }
 
   std::map<std::string, v1::Clock> ClocksAsOf(const std::string& as_of) {
-    grpc::ClientContext context;
-    v1::GetCaseClocksRequest request;
-    request.set_case_id(case_id_);
-    request.set_as_of(as_of);
-    v1::GetCaseClocksResponse response;
-    grpc::Status status = clocks_->GetCaseClocks(&context, request, &response);
-    EXPECT_TRUE(status.ok()) << status.error_message();
-    std::map<std::string, v1::Clock> by_name;
-    for (const v1::Clock& c : response.clocks()) {
-      by_name[c.clock_id() + ":" + c.instance()] = c;
-    }
-    return by_name;
+    return testing::ClocksAsOf(*clocks_, case_id_, as_of);
   }
 
   TempDir dir_;

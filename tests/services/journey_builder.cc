@@ -94,6 +94,23 @@ std::vector<v1::ProposedEvent> StandardJourney() {
           Draft("2024-05-10"),           Final("2024-05-31")};
 }
 
+std::map<std::string, v1::Clock> ClocksAsOf(v1::ClockService::Stub& clocks,
+                                            const std::string& case_id,
+                                            const std::string& as_of) {
+  grpc::ClientContext context;
+  v1::GetCaseClocksRequest request;
+  request.set_case_id(case_id);
+  request.set_as_of(as_of);
+  v1::GetCaseClocksResponse response;
+  grpc::Status status = clocks.GetCaseClocks(&context, request, &response);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  std::map<std::string, v1::Clock> by_name;
+  for (const v1::Clock& c : response.clocks()) {
+    by_name[c.clock_id() + ":" + c.instance()] = c;
+  }
+  return by_name;
+}
+
 v1::AppendEventsRequest AppendRequest(
     const std::string& case_id, const std::vector<v1::ProposedEvent>& events) {
   v1::AppendEventsRequest request;

@@ -3,11 +3,13 @@
 #ifndef EHCP_TESTS_SERVICES_JOURNEY_BUILDER_H_
 #define EHCP_TESTS_SERVICES_JOURNEY_BUILDER_H_
 
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "ehcp/v1/case_service.grpc.pb.h"
+#include "ehcp/v1/clock_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
 #include "services/server.h"
 
@@ -33,6 +35,12 @@ std::vector<v1::ProposedEvent> StandardJourney();
 
 v1::AppendEventsRequest AppendRequest(
     const std::string& case_id, const std::vector<v1::ProposedEvent>& events);
+
+// A case's clocks as of a date ("YYYY-MM-DD") over GetCaseClocks, keyed
+// "<clock_id>:<instance>"; a failed call fails the test and returns none.
+std::map<std::string, v1::Clock> ClocksAsOf(v1::ClockService::Stub& clocks,
+                                            const std::string& case_id,
+                                            const std::string& as_of);
 
 // A fresh temporary directory, removed with the object.
 class TempDir {
