@@ -58,7 +58,7 @@ using reference::SameDayRank;
 constexpr int kAcceptedJourneys = 1000;
 constexpr int kMutatedJourneys = 1000;
 constexpr int kMutationsPerJourney = 8;
-constexpr int kStoppedJourneys = 500;
+constexpr int kStoppedJourneys = 2000;
 
 const absl::CivilDay kFirstDay(2015, 1, 1);
 const absl::CivilDay kLastDay(2026, 12, 31);
