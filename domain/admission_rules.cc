@@ -401,16 +401,11 @@ JourneyStarts FindJourneyStarts(absl::Span<const v1::Event* const> journey) {
     if (StartsJourney(k) && (!starts.first || *on < *starts.first)) {
       starts.first = on;
     }
+    // Journey order is date order: the days come sorted.
     if (starts.new_start_days.empty() || starts.new_start_days.back() != *on) {
       starts.new_start_days.push_back(*on);
     }
   }
-  // Journey order is date order, so the days are sorted already; keep the
-  // contract for callers that pass another order.
-  std::sort(starts.new_start_days.begin(), starts.new_start_days.end());
-  starts.new_start_days.erase(
-      std::unique(starts.new_start_days.begin(), starts.new_start_days.end()),
-      starts.new_start_days.end());
   return starts;
 }
 

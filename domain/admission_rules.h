@@ -65,7 +65,7 @@ struct JourneyStarts {
   bool NewStartOn(absl::CivilDay day) const;
 };
 
-// The starts of `journey` (in journey order).
+// The starts of `journey`, which must be in journey order (journey.h).
 JourneyStarts FindJourneyStarts(absl::Span<const v1::Event* const> journey);
 
 // Checks one event of the journey against the state just before it:

@@ -556,44 +556,33 @@ TEST(ClockReadingsTest, TransferInReviewWithNoRunningReviewIsThreeMonths) {
 }
 
 TEST(ClockReadingsTest, TransferInReviewIsDueOnTheLaterOfTheOldReviewYearAndThreeMonths) {
-  // §8 (issue example): transfer 2023-10-02, last reviewed 2023-01-20: the
-  // 12 months from the review end 2024-01-19, after the 3 months from the
-  // transfer (2024-01-01).
-  JourneyBuilder reviewed;
-  reviewed.TransferIn("2023-10-02", "2023-01-20");
-  EXPECT_EQ(Row(EvaluateClocks(reviewed.events(), Day("2023-10-03")),
-                "transfer_in_review", "1")
-                .due,
-            Day("2024-01-19"));
-  // Without last_reviewed_on: the 3 months beginning with the transfer.
-  JourneyBuilder unknown;
-  unknown.TransferIn("2023-10-02");
-  EXPECT_EQ(Row(EvaluateClocks(unknown.events(), Day("2023-10-03")),
-                "transfer_in_review", "1")
-                .due,
-            Day("2024-01-01"));
-  // A review long ago: its 12 months ended before the 3 months.
-  JourneyBuilder old_review;
-  old_review.TransferIn("2023-10-02", "2022-05-01");
-  EXPECT_EQ(Row(EvaluateClocks(old_review.events(), Day("2023-10-03")),
-                "transfer_in_review", "1")
-                .due,
-            Day("2024-01-01"));
-  // Reviewed on a leap day: the 12 months end on 2025-02-27 (month-end
-  // clamp, then minus one day).
-  JourneyBuilder leap;
-  leap.TransferIn("2024-11-30", "2024-02-29");
-  EXPECT_EQ(Row(EvaluateClocks(leap.events(), Day("2024-12-01")),
-                "transfer_in_review", "1")
-                .due,
-            Day("2025-02-27"));
-  // A review the day of the transfer: due a year on.
-  JourneyBuilder same_day;
-  same_day.TransferIn("2024-01-31", "2024-01-31");
-  EXPECT_EQ(Row(EvaluateClocks(same_day.events(), Day("2024-02-01")),
-                "transfer_in_review", "1")
-                .due,
-            Day("2025-01-30"));
+  struct Case {
+    const char* transfer;
+    const char* last_reviewed_on;  // "" when the transfer does not say
+    const char* due;
+  };
+  for (const Case& c : {
+           // §8 (issue example): the 12 months from the review end
+           // 2024-01-19, after the 3 months from the transfer (2024-01-01).
+           Case{"2023-10-02", "2023-01-20", "2024-01-19"},
+           // Without last_reviewed_on: the 3 months beginning with the
+           // transfer.
+           Case{"2023-10-02", "", "2024-01-01"},
+           // A review long ago: its 12 months ended before the 3 months.
+           Case{"2023-10-02", "2022-05-01", "2024-01-01"},
+           // Reviewed on a leap day: month-end clamp, then minus one day.
+           Case{"2024-11-30", "2024-02-29", "2025-02-27"},
+           // Reviewed the day of the transfer: due a year on.
+           Case{"2024-01-31", "2024-01-31", "2025-01-30"},
+       }) {
+    JourneyBuilder j;
+    j.TransferIn(c.transfer, c.last_reviewed_on);
+    EXPECT_EQ(Row(EvaluateClocks(j.events(), Day(c.transfer) + 1),
+                  "transfer_in_review", "1")
+                  .due,
+              Day(c.due))
+        << c.transfer << " last reviewed " << c.last_reviewed_on;
+  }
 }
 
 TEST(ClockReadingsTest, TransferredInPlanHasNoAnnualReviewUntilFirstMeeting) {
