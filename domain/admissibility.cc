@@ -47,6 +47,9 @@ absl::Status Refused(absl::string_view rule, const v1::Event& e,
 // superseded; proposed events join in append order.
 class Corrections {
  public:
+  // `model`, when given, holds the stored events (else Add them).
+  explicit Corrections(const CaseModel* model = nullptr) : model_(model) {}
+
   void Add(const v1::Event& e) {
     by_id_[e.event_id()] = &e;
     if (e.payload().has_event_voided()) {
@@ -60,14 +63,19 @@ class Corrections {
   // Checks a void's ("void") or supersede's ("supersede") target.
   absl::Status CheckTarget(absl::string_view verb, const std::string& target,
                            const v1::Event& e, absl::string_view which) const {
-    auto it = by_id_.find(target);
-    if (it == by_id_.end()) {
+    const v1::Event* found = nullptr;
+    if (auto it = by_id_.find(target); it != by_id_.end()) {
+      found = it->second;
+    } else if (model_ != nullptr) {
+      found = model_->FindEvent(target);
+    }
+    if (found == nullptr) {
       return Refused(absl::StrCat(verb, ".target_not_found"), e, which,
                      absl::StrCat("names event ", target,
                                   ", which is not an earlier event of this "
                                   "case"));
     }
-    const v1::EventPayload& p = it->second->payload();
+    const v1::EventPayload& p = found->payload();
     if (p.has_event_voided()) {
       return Refused(absl::StrCat(verb, ".of_void"), e, which,
                      absl::StrCat("names event ", target,
@@ -78,7 +86,8 @@ class Corrections {
           absl::StrCat(verb, ".of_case_opened"), e, which,
           absl::StrCat("names event ", target, ", the case's opening"));
     }
-    if (removed_.contains(target)) {
+    if (removed_.contains(target) ||
+        (model_ != nullptr && model_->Removed(target))) {
       return Refused(absl::StrCat(verb, ".target_already_voided"), e, which,
                      absl::StrCat("names event ", target,
                                   ", already voided or superseded"));
@@ -87,6 +96,7 @@ class Corrections {
   }
 
  private:
+  const CaseModel* const model_;
   absl::flat_hash_map<std::string, const v1::Event*> by_id_;
   absl::flat_hash_set<std::string> removed_;
 };
@@ -97,14 +107,11 @@ bool IsCorrection(const v1::Event& e) {
 
 // Checks what can be judged on each proposed event alone and on the
 // targets it corrects.
-absl::Status CheckEnvelopes(absl::Span<const v1::Event> history,
+// `corrections` knows the stored events (they matter here only as targets
+// of corrections).
+absl::Status CheckEnvelopes(Corrections corrections,
                             absl::Span<const v1::Event> proposed,
                             absl::CivilDay today) {
-  Corrections corrections;
-  // The stored events matter here only as targets of corrections.
-  if (std::any_of(proposed.begin(), proposed.end(), IsCorrection)) {
-    for (const v1::Event& e : history) corrections.Add(e);
-  }
   for (size_t i = 0; i < proposed.size(); ++i) {
     const v1::Event& e = proposed[i];
     const std::string which = absl::StrCat("events[", i, "]");
@@ -190,12 +197,8 @@ std::optional<Refusal> Judge(const CaseState& before, const v1::Event& e,
 
 // The stored events the rules refuse in the stored journey alone.
 absl::flat_hash_set<const v1::Event*> RefusedInHistory(
-    absl::Span<const v1::Event> history) {
-  std::vector<const v1::Event*> all;
-  all.reserve(history.size());
-  for (const v1::Event& e : history) all.push_back(&e);
-  const std::vector<const v1::Event*> journey =
-      EffectiveJourney(absl::MakeConstSpan(all));
+    absl::Span<const v1::Event* const> all) {
+  const std::vector<const v1::Event*> journey = EffectiveJourney(all);
   const JourneyStarts starts = FindJourneyStarts(journey);
   absl::flat_hash_set<const v1::Event*> refused;
   CaseState state;
@@ -206,16 +209,12 @@ absl::flat_hash_set<const v1::Event*> RefusedInHistory(
   return refused;
 }
 
-}  // namespace
-
-absl::Status Decide(absl::Span<const v1::Event> history,
-                    absl::Span<const v1::Event> proposed,
-                    absl::CivilDay today) {
-  EHCP_RETURN_IF_ERROR(CheckEnvelopes(history, proposed, today));
-
-  std::vector<const v1::Event*> all;
+// The whole journey judged (see Decide), the proposed events' envelopes
+// already checked.
+absl::Status DecideWhole(absl::Span<const v1::Event* const> history,
+                         absl::Span<const v1::Event> proposed) {
+  std::vector<const v1::Event*> all(history.begin(), history.end());
   all.reserve(history.size() + proposed.size());
-  for (const v1::Event& e : history) all.push_back(&e);
   for (const v1::Event& e : proposed) all.push_back(&e);
 
   const std::vector<const v1::Event*> journey =
@@ -255,6 +254,70 @@ absl::Status Decide(absl::Span<const v1::Event> history,
       if (counts) return Refused(r->rule, *e, Which(proposed, *e), r->why);
     }
     state = Evolve(std::move(state), *e);
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Decide(absl::Span<const v1::Event> history,
+                    absl::Span<const v1::Event> proposed,
+                    absl::CivilDay today) {
+  Corrections corrections;
+  if (std::any_of(proposed.begin(), proposed.end(), IsCorrection)) {
+    for (const v1::Event& e : history) corrections.Add(e);
+  }
+  EHCP_RETURN_IF_ERROR(
+      CheckEnvelopes(std::move(corrections), proposed, today));
+  std::vector<const v1::Event*> stored;
+  stored.reserve(history.size());
+  for (const v1::Event& e : history) stored.push_back(&e);
+  return DecideWhole(stored, proposed);
+}
+
+absl::Status Decide(const CaseModel& model,
+                    absl::Span<const v1::Event> proposed,
+                    absl::CivilDay today) {
+  EHCP_RETURN_IF_ERROR(CheckEnvelopes(Corrections(&model), proposed, today));
+  // The proposed events in journey order; the usual append puts them all
+  // after the stored journey and corrects nothing.
+  std::vector<const v1::Event*> order;
+  order.reserve(proposed.size());
+  for (const v1::Event& e : proposed) order.push_back(&e);
+  std::stable_sort(order.begin(), order.end(),
+                   [](const v1::Event* a, const v1::Event* b) {
+                     return JourneyBefore(*a, *b);
+                   });
+  const bool in_order =
+      std::none_of(proposed.begin(), proposed.end(), IsCorrection) &&
+      (model.journey().empty() || order.empty() ||
+       JourneyBefore(*model.journey().back(), *order.front()));
+  if (!in_order) return DecideWhole(model.Events(), proposed);
+
+  JourneyStarts starts = model.starts();
+  for (const v1::Event* e : order) AddJourneyStart(*e, &starts);
+  // The covid window check evaluates the clocks of the whole case; only an
+  // exception needs the events listed.
+  std::vector<const v1::Event*> all;
+  if (std::any_of(proposed.begin(), proposed.end(), [](const v1::Event& e) {
+        return e.payload().has_exception_recorded();
+      })) {
+    all = model.Events();
+    for (const v1::Event& e : proposed) all.push_back(&e);
+  }
+  // The first proposed event meets the model's state as it is; only a
+  // second one needs a copy to fold onto.
+  std::optional<CaseState> next;
+  for (size_t i = 0; i < order.size(); ++i) {
+    const v1::Event& e = *order[i];
+    const CaseState& before = next ? *next : model.state();
+    if (std::optional<Refusal> r = Judge(before, e, starts, all)) {
+      return Refused(r->rule, e, Which(proposed, e), r->why);
+    }
+    if (i + 1 < order.size()) {
+      if (!next) next = model.state();
+      next = Evolve(*std::move(next), e);
+    }
   }
   return absl::OkStatus();
 }

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/time/civil_time.h"
 #include "absl/types/span.h"
+#include "domain/case_model.h"
 #include "ehcp/v1/events.pb.h"
 
 namespace ehcp::domain {
@@ -56,6 +57,14 @@ namespace v1 = ::ehcp::v1;
 //   INVALID_ARGUMENT naming the field when a proposed event is malformed
 //     anyway (unparsable occurred_on, a CaseOpened payload).
 absl::Status Decide(absl::Span<const v1::Event> history,
+                    absl::Span<const v1::Event> proposed, absl::CivilDay today);
+
+// The same decision for the case `model` holds: exactly Decide(the model's
+// events, proposed, today), but when the proposed events correct nothing
+// and sort after the stored journey (the usual append) only they are
+// judged, against the model's folded state, at a cost that does not grow
+// with the length of the case.
+absl::Status Decide(const CaseModel& model,
                     absl::Span<const v1::Event> proposed, absl::CivilDay today);
 
 }  // namespace ehcp::domain

@@ -391,21 +391,23 @@ bool JourneyStarts::NewStartOn(absl::CivilDay day) const {
   return std::binary_search(new_start_days.begin(), new_start_days.end(), day);
 }
 
+void AddJourneyStart(const v1::Event& e, JourneyStarts* starts) {
+  const Kind k = e.payload().kind_case();
+  if (!IsNewStart(k)) return;
+  const std::optional<absl::CivilDay> on = DayOf(e);
+  if (!on) return;
+  if (StartsJourney(k) && (!starts->first || *on < *starts->first)) {
+    starts->first = on;
+  }
+  // Journey order is date order: the days come sorted.
+  if (starts->new_start_days.empty() || starts->new_start_days.back() != *on) {
+    starts->new_start_days.push_back(*on);
+  }
+}
+
 JourneyStarts FindJourneyStarts(absl::Span<const v1::Event* const> journey) {
   JourneyStarts starts;
-  for (const v1::Event* e : journey) {
-    const Kind k = e->payload().kind_case();
-    if (!IsNewStart(k)) continue;
-    const std::optional<absl::CivilDay> on = DayOf(*e);
-    if (!on) continue;
-    if (StartsJourney(k) && (!starts.first || *on < *starts.first)) {
-      starts.first = on;
-    }
-    // Journey order is date order: the days come sorted.
-    if (starts.new_start_days.empty() || starts.new_start_days.back() != *on) {
-      starts.new_start_days.push_back(*on);
-    }
-  }
+  for (const v1::Event* e : journey) AddJourneyStart(*e, &starts);
   return starts;
 }
 

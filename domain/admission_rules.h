@@ -68,6 +68,10 @@ struct JourneyStarts {
 // The starts of `journey`, which must be in journey order (journey.h).
 JourneyStarts FindJourneyStarts(absl::Span<const v1::Event* const> journey);
 
+// Adds `e` to `starts` when it is a start: the next event of a journey
+// whose earlier events `starts` holds (journey order).
+void AddJourneyStart(const v1::Event& e, JourneyStarts* starts);
+
 // Checks one event of the journey against the state just before it:
 // std::nullopt when possible, else the first rule it breaks. Envelope
 // checks (dates in the future, void targets, exception limbs) and the

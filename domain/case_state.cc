@@ -218,11 +218,19 @@ CaseState Evolve(CaseState s, const v1::Event& event) {
 }
 
 CaseState FoldCase(absl::Span<const v1::Event> events) {
+  std::vector<const v1::Event*> ptrs;
+  ptrs.reserve(events.size());
+  for (const v1::Event& e : events) ptrs.push_back(&e);
+  return FoldCase(absl::MakeConstSpan(ptrs));
+}
+
+CaseState FoldCase(absl::Span<const v1::Event* const> events) {
   CaseState state;
   absl::flat_hash_set<std::string> ids;
   absl::flat_hash_set<std::string> targets;
   bool opened = false;
-  for (const v1::Event& e : events) {
+  for (const v1::Event* event : events) {
+    const v1::Event& e = *event;
     state.version = std::max(state.version, e.case_version());
     ids.insert(e.event_id());
     if (e.payload().has_case_opened() && !opened) {
@@ -240,7 +248,7 @@ CaseState FoldCase(absl::Span<const v1::Event> events) {
     if (ids.contains(target)) ++state.voided_events;
   }
   if (state.case_id.empty() && !events.empty()) {
-    state.case_id = events.front().case_id();
+    state.case_id = events.front()->case_id();
   }
   for (const v1::Event* e : EffectiveJourney(events)) {
     state = Evolve(std::move(state), *e);

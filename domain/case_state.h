@@ -111,6 +111,8 @@ struct CaseState {
   std::string placement;
   // Events voided or superseded in the stream.
   int voided_events = 0;
+
+  bool operator==(const CaseState&) const = default;
 };
 
 // Applies one event of the journey to `state` and returns the new state.
@@ -123,6 +125,8 @@ CaseState Evolve(CaseState state, const v1::Event& event);
 // CaseOpened event, the count of voided and superseded events, version = the
 // highest case_version, then Evolve over EffectiveJourney(events).
 CaseState FoldCase(absl::Span<const v1::Event> events_in_version_order);
+// Same, for events held by pointer (in version order).
+CaseState FoldCase(absl::Span<const v1::Event* const> events_in_version_order);
 
 // Who statutory notices go to on `today` (§3 rights transfer): the parent
 // until the end of compulsory school age, the young person from the day

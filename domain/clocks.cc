@@ -117,6 +117,16 @@ class Fold {
   void Finish() { AdvanceTo(as_of_ + 1); }
   std::vector<ClockRow> Rows() const;
 
+  // Incremental use (ClockFold): the instances whose row may have changed
+  // since the last call, in opening order (an index into the fold), and the
+  // row of one instance, when it is listed as of as_of.
+  std::vector<int> TakeDirty();
+  std::optional<ClockRow> ListedRow(int i) const;
+  // The row Finish() would add for age_25_cessation, if it would open one
+  // (the fold has not yet passed its trigger day).
+  std::optional<ClockRow> PendingAge25Row() const;
+  size_t instance_count() const { return insts_.size(); }
+
  private:
   int Open(Clock clock, std::string instance, const v1::Event* e,
            absl::CivilDay trigger, const DueInputs& inputs = {});
@@ -126,6 +136,15 @@ class Fold {
   }
   void CloseNotApplicable(int i);
   void CloseAllNotApplicable(Clock clock);
+  // Marks instance i as changed (TakeDirty).
+  void Touch(int i) {
+    if (!dirty_flag_[i]) {
+      dirty_flag_[i] = true;
+      dirty_.push_back(i);
+    }
+  }
+  // Drops instance i from the open list of its clock (it was open).
+  void Closed(int i);
   // §8 "the most recently opened open instance"; -1 when none.
   int MostRecentOpen(Clock clock) const;
   // Stops every open tribunal_order instance whose part is in `parts`.
@@ -135,7 +154,7 @@ class Fold {
   // satisfies).
   void StopAllOpen(Clock clock, absl::CivilDay on, const v1::Event& e);
   std::string NextNumber(Clock clock) const {
-    return absl::StrCat(by_clock_[clock].size() + 1);
+    return absl::StrCat(opened_[clock] + 1);
   }
   // Opens date-driven clocks whose trigger day lies before `day` (all events
   // of the trigger day have been applied).
@@ -155,7 +174,14 @@ class Fold {
   bool age25_done_ = false;
 
   std::vector<Instance> insts_;
-  std::array<std::vector<int>, kClockCount> by_clock_;
+  // Instances opened per clock, and the open ones in opening order: the
+  // stops look only at open instances, so an event costs the same however
+  // many closed instances the case has.
+  std::array<int, kClockCount> opened_ = {};
+  std::array<std::vector<int>, kClockCount> open_;
+  // Instances changed since the last TakeDirty.
+  std::vector<int> dirty_;
+  std::vector<bool> dirty_flag_;
   std::vector<Cycle> cycles_;
   std::vector<Exception> exceptions_;
   // Dates of representations waivers.
@@ -170,8 +196,8 @@ class Fold {
   bool last_end_ceased_ = false;
 };
 
-int Fold::Open(Clock clock, std::string instance, const v1::Event* e,
-               absl::CivilDay trigger, const DueInputs& inputs) {
+Instance MakeInstance(Clock clock, std::string instance, const v1::Event* e,
+                      absl::CivilDay trigger, const DueInputs& inputs) {
   const absl::string_view id = kClockId[clock];
   Instance inst{.clock = clock,
                 .instance = std::move(instance),
@@ -193,41 +219,59 @@ int Fold::Open(Clock clock, std::string instance, const v1::Event* e,
   // judged: fold it, but do not list it.
   if (!inst.due) inst.rule = nullptr;
   inst.order_part = inputs.variant;
+  return inst;
+}
+
+int Fold::Open(Clock clock, std::string instance, const v1::Event* e,
+               absl::CivilDay trigger, const DueInputs& inputs) {
+  Instance inst = MakeInstance(clock, std::move(instance), e, trigger, inputs);
   insts_.push_back(std::move(inst));
   const int i = static_cast<int>(insts_.size()) - 1;
-  by_clock_[clock].push_back(i);
+  ++opened_[clock];
+  open_[clock].push_back(i);
+  dirty_flag_.push_back(false);
+  Touch(i);
   return i;
+}
+
+void Fold::Closed(int i) {
+  std::vector<int>& open = open_[insts_[i].clock];
+  // Usually the most recent: search from the back.
+  auto it = std::find(open.rbegin(), open.rend(), i);
+  if (it != open.rend()) open.erase(std::next(it).base());
 }
 
 void Fold::Stop(int i, absl::CivilDay on, const std::string& event_id) {
   Instance& inst = insts_[i];
+  if (inst.open) Closed(i);
   inst.open = false;
   inst.stop = on;
   inst.stop_event_id = event_id;
+  Touch(i);
 }
 
 void Fold::CloseNotApplicable(int i) {
   if (i < 0 || !insts_[i].open) return;
+  Closed(i);
   insts_[i].open = false;
   insts_[i].not_applicable = true;
+  Touch(i);
 }
 
 void Fold::CloseAllNotApplicable(Clock clock) {
-  for (int i : by_clock_[clock]) CloseNotApplicable(i);
+  const std::vector<int> open = open_[clock];
+  for (int i : open) CloseNotApplicable(i);
 }
 
 int Fold::MostRecentOpen(Clock clock) const {
-  const std::vector<int>& v = by_clock_[clock];
-  for (auto it = v.rbegin(); it != v.rend(); ++it) {
-    if (insts_[*it].open) return *it;
-  }
-  return -1;
+  const std::vector<int>& v = open_[clock];
+  return v.empty() ? -1 : v.back();
 }
 
 void Fold::StopTribunalOrders(std::initializer_list<absl::string_view> parts,
                               absl::CivilDay on, const v1::Event& e) {
-  for (int i : by_clock_[kTribunalOrder]) {
-    if (!insts_[i].open) continue;
+  const std::vector<int> open = open_[kTribunalOrder];
+  for (int i : open) {
     for (absl::string_view part : parts) {
       if (insts_[i].order_part == part) {
         Stop(i, on, e.event_id());
@@ -238,7 +282,8 @@ void Fold::StopTribunalOrders(std::initializer_list<absl::string_view> parts,
 }
 
 void Fold::StopAllOpen(Clock clock, absl::CivilDay on, const v1::Event& e) {
-  for (int i : by_clock_[clock]) StopIfOpen(i, on, e);
+  const std::vector<int> open = open_[clock];
+  for (int i : open) StopIfOpen(i, on, e);
 }
 
 void Fold::AdvanceTo(absl::CivilDay day) {
@@ -281,9 +326,8 @@ void Fold::Apply(const v1::Event& e, absl::CivilDay on) {
       break;
     case K::kAdviceReceived:
       // Advice: the instance with the same id; first qualifying stop wins.
-      for (int i : by_clock_[kAdvice]) {
-        if (insts_[i].open &&
-            insts_[i].instance == p.advice_received().advice_id()) {
+      for (int i : open_[kAdvice]) {
+        if (insts_[i].instance == p.advice_received().advice_id()) {
           Stop(i, on, e.event_id());
           break;
         }
@@ -293,6 +337,17 @@ void Fold::Apply(const v1::Event& e, absl::CivilDay on) {
       Exception x{.event = &e, .on = on, .limb = p.exception_recorded().limb()};
       for (const std::string& name : p.exception_recorded().clocks()) {
         x.refs.push_back(ParseClockRef(name));
+      }
+      // The rows of the instances it names may change (EXCUSED,
+      // has_exception).
+      for (size_t i = 0; i < insts_.size(); ++i) {
+        const Instance& inst = insts_[i];
+        for (const ClockRef& r : x.refs) {
+          if (RefNamesInstance(r, kClockId[inst.clock], inst.instance)) {
+            Touch(static_cast<int>(i));
+            break;
+          }
+        }
       }
       exceptions_.push_back(std::move(x));
       break;
@@ -474,10 +529,9 @@ void Fold::OnReviewMeeting(const v1::Event& e, absl::CivilDay on) {
 // of the decision and its attached proposals, and it stays open until it
 // has both.
 void Fold::OnReviewDecision(const v1::Event& e, absl::CivilDay on) {
-  const std::vector<int>& v = by_clock_[kReviewDecision];
-  auto it = std::find_if(v.rbegin(), v.rend(), [&](int i) {
-    return insts_[i].open && !insts_[i].decided;
-  });
+  const std::vector<int>& v = open_[kReviewDecision];
+  auto it = std::find_if(v.rbegin(), v.rend(),
+                         [&](int i) { return !insts_[i].decided; });
   if (it == v.rend()) return;
   Instance& inst = insts_[*it];
   inst.decided = true;
@@ -520,7 +574,8 @@ void Fold::OnAmendmentsProposed(const v1::Event& e, absl::CivilDay on) {
 }
 
 void Fold::OnPlanEnded(const v1::Event& e, absl::CivilDay on, bool ceased) {
-  for (int i : by_clock_[kAge25Cessation]) {
+  const std::vector<int> age25 = open_[kAge25Cessation];
+  for (int i : age25) {
     if (ceased) {
       StopIfOpen(i, on, e);
     } else {
@@ -640,6 +695,32 @@ std::vector<ClockRow> Fold::Rows() const {
   return rows;
 }
 
+std::vector<int> Fold::TakeDirty() {
+  std::vector<int> dirty;
+  dirty.swap(dirty_);
+  for (int i : dirty) dirty_flag_[i] = false;
+  std::sort(dirty.begin(), dirty.end());
+  return dirty;
+}
+
+std::optional<ClockRow> Fold::ListedRow(int i) const {
+  const Instance& inst = insts_[i];
+  if (inst.rule == nullptr || as_of_ < inst.trigger) return std::nullopt;
+  return MakeRow(inst);
+}
+
+std::optional<ClockRow> Fold::PendingAge25Row() const {
+  if (age25_done_ || !age25_trigger_ || !(*age25_trigger_ <= as_of_) ||
+      !plan_active_) {
+    return std::nullopt;
+  }
+  // What AdvanceTo would open.
+  const Instance inst =
+      MakeInstance(kAge25Cessation, "1", nullptr, *age25_trigger_, {});
+  if (inst.rule == nullptr) return std::nullopt;
+  return MakeRow(inst);
+}
+
 // The birth month of the case's CaseOpened event as known at `as_known_at`
 // (a superseding or voided CaseOpened is honoured like any other event).
 std::optional<absl::CivilMonth> BirthMonth(
@@ -690,6 +771,57 @@ std::string ClockRowDebugString(const ClockRow& r) {
 
 void PrintTo(const ClockRow& row, std::ostream* os) {
   *os << ClockRowDebugString(row);
+}
+
+struct ClockFold::State {
+  explicit State(std::optional<absl::CivilMonth> birth_month)
+      : fold(kEndOfTime, birth_month) {}
+  Fold fold;
+  // The row last reported for each instance (nullopt: not listed), and for
+  // the age_25_cessation row the end of time would still open.
+  std::vector<std::optional<ClockRow>> reported;
+  std::optional<ClockRow> reported_age25;
+};
+
+ClockFold::ClockFold(std::optional<absl::CivilMonth> birth_month)
+    : state_(std::make_unique<State>(birth_month)) {}
+ClockFold::~ClockFold() = default;
+ClockFold::ClockFold(ClockFold&&) noexcept = default;
+ClockFold& ClockFold::operator=(ClockFold&&) noexcept = default;
+
+void ClockFold::Apply(const v1::Event& e) {
+  const auto on = ParseDate(e.occurred_on(), "occurred_on");
+  if (!on.ok() || kEndOfTime < *on) return;
+  state_->fold.Apply(e, *on);
+}
+
+std::vector<ClockRow> ClockFold::Rows() const {
+  Fold finished = state_->fold;
+  finished.Finish();
+  return finished.Rows();
+}
+
+std::vector<ClockFold::Change> ClockFold::TakeChanges() {
+  State& s = *state_;
+  std::vector<Change> changes;
+  s.reported.resize(s.fold.instance_count());
+  for (int i : s.fold.TakeDirty()) {
+    std::optional<ClockRow> row = s.fold.ListedRow(i);
+    if (row == s.reported[i]) continue;
+    changes.push_back(Change{s.reported[i], row});
+    s.reported[i] = std::move(row);
+  }
+  std::optional<ClockRow> age25 = s.fold.PendingAge25Row();
+  if (age25 != s.reported_age25) {
+    changes.push_back(Change{s.reported_age25, age25});
+    s.reported_age25 = std::move(age25);
+  }
+  return changes;
+}
+
+size_t ClockFold::ApproximateBytes() const {
+  return sizeof(State) + state_->fold.instance_count() *
+                             (sizeof(ClockRow) * 2 + 64);
 }
 
 std::vector<ClockRow> EvaluateClocks(absl::Span<const v1::Event* const> events,

@@ -48,6 +48,7 @@
 #ifndef EHCP_DOMAIN_CLOCKS_H_
 #define EHCP_DOMAIN_CLOCKS_H_
 
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -139,6 +140,61 @@ std::vector<ClockRow> EvaluateClocks(
 std::vector<ClockRow> EvaluateClocks(
     absl::Span<const v1::Event* const> events, absl::CivilDay as_of,
     std::optional<absl::Time> as_known_at = std::nullopt);
+
+// The end of the representable calendar (dates.h parses years up to 2199):
+// rows "as of the end of time" are a clock's final rows, the ones the clock
+// index keeps.
+inline constexpr absl::CivilDay kEndOfTime = absl::CivilDay(2199, 12, 31);
+
+// The clocks of one case as of kEndOfTime, folded one event at a time: the
+// incremental form of EvaluateClocks(events, kEndOfTime), for a case model
+// that grows with its case (case_model.h). Applying the events of a journey
+// in journey order and then calling Rows() gives exactly what
+// EvaluateClocks gives for those events; TakeChanges() says which rows the
+// events applied since the last call changed, at a cost that does not grow
+// with the number of instances the case already has (§8 stops look only at
+// open instances; an exception re-checks the instances it names).
+//
+//   ClockFold clocks(birth_month);
+//   for (const v1::Event* e : journey) clocks.Apply(*e);
+//   for (const ClockFold::Change& c : clocks.TakeChanges()) {
+//     // c.before: the row last reported (nullopt: none); c.after: now.
+//   }
+//
+// Events given to Apply must outlive the fold (it keeps pointers to some).
+// Thread safety: a plain value; not safe for concurrent mutation.
+class ClockFold {
+ public:
+  explicit ClockFold(std::optional<absl::CivilMonth> birth_month);
+  ~ClockFold();
+  ClockFold(ClockFold&&) noexcept;
+  ClockFold& operator=(ClockFold&&) noexcept;
+
+  // Applies the next event of the journey: an event of the effective
+  // journey (journey.h), never sorting before one already applied. Events
+  // with an unparsable or too late occurred_on are ignored, as
+  // EvaluateClocks ignores them.
+  void Apply(const v1::Event& e);
+
+  // Every row as of kEndOfTime, as EvaluateClocks orders them.
+  std::vector<ClockRow> Rows() const;
+
+  // A row that appeared, changed or went away since the previous call (or
+  // since construction): the row reported before (nullopt: none) and the
+  // row now (nullopt: no longer listed). Rows are compared whole.
+  struct Change {
+    std::optional<ClockRow> before;
+    std::optional<ClockRow> after;
+  };
+  std::vector<Change> TakeChanges();
+
+  // Memory held, roughly (for a cache's budget).
+  size_t ApproximateBytes() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace ehcp::domain
 

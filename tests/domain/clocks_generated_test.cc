@@ -12,6 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "domain/admissibility.h"
+#include "domain/case_model.h"
+#include "domain/case_state.h"
 #include "domain/clocks.h"
 #include "domain/dates.h"
 #include "domain/journey.h"
@@ -759,6 +762,81 @@ TEST(ClocksGeneratedTest, InvariantsHoldForThousandsOfRandomJourneys) {
           << clock << " never " << ClockStatusName(s);
     }
   }
+}
+
+
+// The case model (case_model.h) extended one event at a time, with its
+// clocks advanced in random strides, holds exactly what folding and
+// evaluating the whole prefix gives, and decides the next event exactly as
+// Decide over the prefix does; late facts, voids and supersedes included.
+std::vector<std::string> Sorted(const std::vector<ClockRow>& rows) {
+  std::vector<std::string> out;
+  for (const ClockRow& r : rows) out.push_back(ClockRowDebugString(r));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<std::string> Ids(const std::vector<const v1::Event*>& events) {
+  std::vector<std::string> ids;
+  for (const v1::Event* e : events) ids.push_back(e->event_id());
+  return ids;
+}
+
+TEST(CaseModelGeneratedTest, ExtendingEventByEventMatchesFoldingTheWholePrefix) {
+  JourneyGenerator gen(20261204);
+  std::mt19937_64 rng(11);
+  const absl::CivilDay today(2199, 12, 30);
+  int in_order = 0, refolded = 0;
+  for (int n = 0; n < 1500; ++n) {
+    std::vector<v1::Event> events = gen.Generate();
+    for (v1::Event& e : events) e.set_global_position(e.case_version());
+    CaseModel model("gen");
+    std::vector<ClockRow> held;  // what a writer of the changes holds
+    int64_t clocks_at = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const std::string where = absl::StrCat("journey ", n, " version ", i + 1);
+      const absl::Span<const v1::Event> prefix(events.data(), i);
+      // The next event judged on the model and on the prefix alike.
+      const absl::Status on_model = Decide(model, {events[i]}, today);
+      if (i > 0 && !events[i].payload().has_case_opened()) {
+        const absl::Status on_prefix = Decide(prefix, {events[i]}, today);
+        ASSERT_EQ(on_model, on_prefix) << where;
+      }
+      const int64_t refolds = model.refolds();
+      ASSERT_TRUE(model.Extend({events[i]}).ok()) << where;
+      (model.refolds() == refolds ? in_order : refolded)++;
+      const absl::Span<const v1::Event> upto(events.data(), i + 1);
+      ASSERT_EQ(model.state(), FoldCase(upto)) << where;
+      ASSERT_EQ(Ids(model.journey()), Ids(EffectiveJourney(upto))) << where;
+
+      // Clocks: advance in strides of 1-3 versions (the tailer's pages).
+      if (std::uniform_int_distribution<int>(0, 2)(rng) == 0 &&
+          i + 1 < events.size()) {
+        continue;
+      }
+      const int64_t to = static_cast<int64_t>(i) + 1;
+      for (ClockFold::Change& c : model.AdvanceClocks(clocks_at, to)) {
+        if (c.before) {
+          auto it = std::find(held.begin(), held.end(), *c.before);
+          ASSERT_NE(it, held.end()) << where << ": " << ClockRowDebugString(*c.before);
+          held.erase(it);
+        }
+        if (c.after) held.push_back(*c.after);
+      }
+      clocks_at = to;
+      ASSERT_EQ(Sorted(held), Sorted(EvaluateClocks(upto, kEndOfTime)))
+          << where;
+    }
+    // A same model re-read from the log (a restart) continues from the
+    // rows the writer holds.
+    CaseModel reread("gen");
+    ASSERT_TRUE(reread.Extend(events).ok());
+    EXPECT_TRUE(reread.AdvanceClocks(clocks_at, clocks_at).empty());
+    EXPECT_EQ(Sorted(reread.FinalRowsAt(reread.version())), Sorted(held));
+  }
+  // Both paths were taken many times.
+  EXPECT_GT(in_order, 10000);
+  EXPECT_GT(refolded, 300);
 }
 
 }  // namespace
