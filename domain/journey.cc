@@ -82,13 +82,21 @@ absl::flat_hash_set<std::string> RemovedEventIds(
 }
 
 std::optional<absl::CivilDay> FirstEventDay(
-    absl::Span<const v1::Event> events) {
+    absl::Span<const v1::Event* const> events) {
   std::optional<absl::CivilDay> first;
-  for (const v1::Event& e : events) {
-    absl::StatusOr<absl::CivilDay> day = ParseDate(e.occurred_on());
+  for (const v1::Event* e : events) {
+    absl::StatusOr<absl::CivilDay> day = ParseDate(e->occurred_on());
     if (day.ok() && (!first || *day < *first)) first = *day;
   }
   return first;
+}
+
+std::optional<absl::CivilDay> FirstEventDay(
+    absl::Span<const v1::Event> events) {
+  std::vector<const v1::Event*> ptrs;
+  ptrs.reserve(events.size());
+  for (const v1::Event& e : events) ptrs.push_back(&e);
+  return FirstEventDay(absl::MakeConstSpan(ptrs));
 }
 
 std::vector<const v1::Event*> EffectiveJourney(

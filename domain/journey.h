@@ -67,6 +67,8 @@ absl::flat_hash_set<std::string> RemovedEventIds(
 // The earliest occurred_on among `events` (the case's opening included);
 // nullopt when none parses.
 std::optional<absl::CivilDay> FirstEventDay(absl::Span<const v1::Event> events);
+std::optional<absl::CivilDay> FirstEventDay(
+    absl::Span<const v1::Event* const> events);
 
 // True when `a` sorts before `b` in journey order (occurred_on, rank,
 // case_version). Dates are compared as "YYYY-MM-DD" strings, which sort as

@@ -39,7 +39,14 @@ const std::vector<std::string>& FamilyNames() {
 
 ClockIndex::Impl::Impl(std::string dir, storage::EventLog* log,
                        const Options& options)
-    : dir_(std::move(dir)), log_(log), options_(options) {}
+    : dir_(std::move(dir)),
+      log_(log),
+      options_(options),
+      own_cases_(options.cases != nullptr
+                     ? nullptr
+                     : std::make_unique<cases::CaseCache>(
+                           log, options.own_case_cache_bytes)),
+      cases_(options.cases != nullptr ? options.cases : own_cases_.get()) {}
 
 ClockIndex::Impl::~Impl() { Close(); }
 
@@ -232,11 +239,10 @@ void ClockIndex::Impl::TailLoop() {
         wake->Signal(/*log_closed=*/closed);
       });
     }
+    // No waiting for more: what committed meanwhile is read in one page,
+    // so batches grow with the load, never with a delay.
     wake_->Wait(options_.poll_interval);
     if (token != 0) log_->CancelNotify(token);
-    if (options_.coalesce_window > absl::ZeroDuration() && !stopping_.load()) {
-      absl::SleepFor(options_.coalesce_window);
-    }
   }
 }
 

@@ -9,16 +9,17 @@
 // that could ever be late, keyed by LA, clock and the first date on which
 // they can be late, and the timeliness rows keyed by their stop date
 // (projections/FORMAT.md). A query scans only the keys of the LAs and clocks
-// it asks about, up to its date, and then re-evaluates each candidate case
-// with domain::EvaluateClocks(events, as_of): its answer is exactly what the
-// domain says of the log up to the index's checkpoint, never an
-// approximation kept in the index.
+// it asks about, up to its date, and then evaluates each candidate case as
+// of its date from the case's model (domain/case_model.h, in the cache the
+// server shares between appends, the tailer and queries): its answer is
+// exactly what domain::EvaluateClocks says of the log up to the index's
+// checkpoint, never an approximation kept in the index.
 //
 // The index is fed like any projection (docs/architecture.md, step 5): a tailer
-// reads the log after its checkpoint a page at a time, re-evaluates every
-// case the page touches, and writes the case's new keys, the deletion of its
-// old ones and the new checkpoint in one RocksDB WriteBatch, so a crash
-// never applies an event twice or skips one. The index is a function of the
+// reads the log after its checkpoint a page at a time, folds the page's
+// records into the touched cases' models, and writes only the keys of the
+// rows they changed, with the new checkpoint, in one RocksDB WriteBatch, so
+// a crash never applies an event twice or skips one. The index is a function of the
 // log prefix it has read: tailing it event by event and rebuilding it from
 // position 1 give the same bytes.
 //
@@ -62,6 +63,10 @@
 #include "domain/clock_reports.h"
 #include "domain/clocks.h"
 #include "storage/event_log.h"
+
+namespace ehcp::cases {
+class CaseCache;
+}
 
 namespace ehcp::projections {
 
@@ -196,11 +201,11 @@ class ClockIndex {
     size_t batch_size = 1000;
     // The tailer's fallback wake-up, and its retry delay after an error.
     absl::Duration poll_interval = absl::Seconds(1);
-    // After a wake-up the tailer lets commits gather this long before it
-    // reads them, so that a case appended to many times in the window is
-    // re-evaluated once, not once per commit. It adds at most this much to
-    // the index's lag (and to a min_position wait); 0 reads at once.
-    absl::Duration coalesce_window = absl::Milliseconds(20);
+    // The case models (domain/case_model.h) shared with the append path
+    // and the queries; must outlive the index. nullptr: the index keeps
+    // its own, of own_case_cache_bytes.
+    cases::CaseCache* cases = nullptr;
+    size_t own_case_cache_bytes = size_t{64} << 20;
     // RocksDB block cache for the index.
     size_t block_cache_bytes = size_t{32} << 20;
   };

@@ -25,6 +25,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ehcp/v1/events.pb.h"
+#include "cases/case_cache.h"
 #include "projections/clock_index.h"
 #include "projections/index_format.h"
 #include "rocksdb/db.h"
@@ -86,6 +87,8 @@ class ClockIndex::Impl {
   absl::Status CatchUpTo(uint64_t position);
   absl::StatusOr<RebuildResult> Rebuild();
 
+  cases::CaseCache* cases() const { return cases_; }
+
   // clock_queries.cc
   absl::StatusOr<BreachPage> ListBreaches(const BreachFilter& filter,
                                           const PageRequest& page) const;
@@ -117,21 +120,34 @@ class ClockIndex::Impl {
                          const LastPositions* last)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_)
           ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // Writes the changes of one case's clock rows from the version before
+  // `records` (or from nothing, `whole`) to the last of them.
   absl::Status IndexCase(const std::string& case_id,
-                         const std::vector<v1::Event>& events,
-                         rocksdb::WriteBatch* batch, LaUpdates* las,
-                         uint64_t* indexed_cases)
+                         const std::vector<const storage::Record*>& records,
+                         bool whole, rocksdb::WriteBatch* batch,
+                         LaUpdates* las, uint64_t* indexed_cases)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_)
           ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // The case's model from the cache, extended with `records` if the append
+  // path has not yet told the cache of them.
+  absl::StatusOr<std::shared_ptr<cases::SharedCase>> ModelHolding(
+      const std::string& case_id,
+      const std::vector<const storage::Record*>& records);
   absl::StatusOr<index_format::LaEntry*> LoadLa(const std::string& la_code,
                                                 LaUpdates* las)
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   absl::Status ReplayTo(uint64_t target, const LastPositions* last)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // Where each stream's last record in [1, target] is.
+  absl::StatusOr<LastPositions> FindLastPositions(uint64_t target)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
 
   const std::string dir_;
   storage::EventLog* const log_;
   const Options options_;
+  // The case models: the server's (Options::cases), or the index's own.
+  std::unique_ptr<cases::CaseCache> own_cases_;
+  cases::CaseCache* cases_;
 
   mutable absl::Mutex apply_mu_ ABSL_ACQUIRED_BEFORE(db_mu_);
   // Durable state, as of the last batch written.

@@ -293,7 +293,7 @@ absl::StatusOr<BreachPage> ClockIndex::Impl::ListBreaches(
   }
   absl::ReaderMutexLock db_lock(&db_mu_);
   if (db_ == nullptr) return ClosedError();
-  QueryContext context(db_.get(), families_, log_);
+  QueryContext context(db_.get(), families_, log_, cases_);
   EHCP_RETURN_IF_ERROR(context.Init());
   return ListBreachesIn(context, q, page_size, after, fingerprint);
 }
@@ -303,7 +303,7 @@ absl::StatusOr<BacklogReport> ClockIndex::Impl::ReviewBacklog(
   EHCP_RETURN_IF_ERROR(ValidateLaCode(la_code));
   absl::ReaderMutexLock db_lock(&db_mu_);
   if (db_ == nullptr) return ClosedError();
-  QueryContext context(db_.get(), families_, log_);
+  QueryContext context(db_.get(), families_, log_, cases_);
   EHCP_RETURN_IF_ERROR(context.Init());
   EHCP_ASSIGN_OR_RETURN(LaList las, LasInScope(context, la_code));
   EHCP_RETURN_IF_ERROR(CheckAsOf(las, as_of));
@@ -378,7 +378,7 @@ absl::StatusOr<TimelinessReport> ClockIndex::Impl::Timeliness(
   }
   absl::ReaderMutexLock db_lock(&db_mu_);
   if (db_ == nullptr) return ClosedError();
-  QueryContext context(db_.get(), families_, log_);
+  QueryContext context(db_.get(), families_, log_, cases_);
   EHCP_RETURN_IF_ERROR(context.Init());
   EHCP_ASSIGN_OR_RETURN(LaList las, LasInScope(context, la_code));
 

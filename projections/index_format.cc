@@ -70,11 +70,6 @@ absl::StatusOr<std::optional<absl::CivilDay>> ParseOptionalDateKey(
   return std::optional<absl::CivilDay>(*day);
 }
 
-void AppendBigEndian16(size_t value, std::string* out) {
-  out->push_back(static_cast<char>((value >> 8) & 0xff));
-  out->push_back(static_cast<char>(value & 0xff));
-}
-
 }  // namespace
 
 std::string BigEndian64(uint64_t value) {
@@ -205,46 +200,13 @@ absl::StatusOr<RowSummary> DecodeRowSummary(std::string_view bytes) {
   return summary;
 }
 
-std::string EncodeCaseEntry(const CaseEntry& entry) {
-  std::string out = entry.la_code;
-  for (const std::string& key : entry.late_keys) {
-    out.push_back('L');
-    AppendBigEndian16(key.size(), &out);
-    out.append(key);
-  }
-  for (const std::string& key : entry.stopped_keys) {
-    out.push_back('S');
-    AppendBigEndian16(key.size(), &out);
-    out.append(key);
-  }
-  return out;
-}
+std::string EncodeCaseEntry(const CaseEntry& entry) { return entry.la_code; }
 
 absl::StatusOr<CaseEntry> DecodeCaseEntry(std::string_view bytes) {
-  if (bytes.size() < kLaCodeSize) return Corrupt("case entry", "too short");
-  CaseEntry entry;
-  entry.la_code = std::string(bytes.substr(0, kLaCodeSize));
-  size_t at = kLaCodeSize;
-  while (at < bytes.size()) {
-    if (bytes.size() - at < 3) return Corrupt("case entry", "truncated key");
-    const char family = bytes[at];
-    const size_t size = (static_cast<unsigned char>(bytes[at + 1]) << 8) |
-                        static_cast<unsigned char>(bytes[at + 2]);
-    at += 3;
-    if (bytes.size() - at < size) {
-      return Corrupt("case entry", "truncated key");
-    }
-    std::string key(bytes.substr(at, size));
-    at += size;
-    if (family == 'L') {
-      entry.late_keys.push_back(std::move(key));
-    } else if (family == 'S') {
-      entry.stopped_keys.push_back(std::move(key));
-    } else {
-      return Corrupt("case entry", "unknown family letter");
-    }
+  if (bytes.size() != kLaCodeSize) {
+    return Corrupt("case entry", "not a 9-byte LA code");
   }
-  return entry;
+  return CaseEntry{.la_code = std::string(bytes)};
 }
 
 std::string EncodeLaEntry(const LaEntry& entry) {

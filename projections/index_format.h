@@ -27,7 +27,7 @@ namespace ehcp::projections::index_format {
 
 // Bumped whenever a key or value changes meaning; an index of another
 // version is refused (FAILED_PRECONDITION) and must be rebuilt.
-inline constexpr uint64_t kFormatVersion = 1;
+inline constexpr uint64_t kFormatVersion = 2;
 
 inline constexpr char kLateFamily[] = "late";
 inline constexpr char kStoppedFamily[] = "stopped";
@@ -46,7 +46,7 @@ inline constexpr size_t kLaCodeSize = 9;
 
 // The "final" evaluation date: every clock's rows as of the end of the
 // representable calendar (dates.h parses years up to 2199).
-inline constexpr absl::CivilDay kFarFuture = absl::CivilDay(2199, 12, 31);
+inline constexpr absl::CivilDay kFarFuture = domain::kEndOfTime;
 
 // Every key of the index starts with a byte below this one (LA codes start
 // with 'E', case ids and meta keys are printable ASCII), so
@@ -101,17 +101,15 @@ struct RowSummary {
 std::string EncodeRowSummary(const RowSummary& summary);
 absl::StatusOr<RowSummary> DecodeRowSummary(std::string_view bytes);
 
-// The per-case entry: the case's LA and every key the case owns in `late`
-// and `stopped`, so that re-indexing the case can delete them.
+// The per-case entry: the case is indexed, under this LA. (The writer
+// knows a case's old keys from its clock rows, case_model.h, so the entry
+// does not list them.)
 struct CaseEntry {
   std::string la_code;
-  std::vector<std::string> late_keys;     // sorted
-  std::vector<std::string> stopped_keys;  // sorted
 
   bool operator==(const CaseEntry&) const = default;
 };
-// la_code (9 bytes), then per key: family letter ('L' late, 'S' stopped),
-// BE16 length, key bytes; late keys first.
+// la_code (9 bytes).
 std::string EncodeCaseEntry(const CaseEntry& entry);
 absl::StatusOr<CaseEntry> DecodeCaseEntry(std::string_view bytes);
 

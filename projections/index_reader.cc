@@ -8,7 +8,7 @@
 #include "common/status_macros.h"
 #include "domain/dates.h"
 #include "domain/validation.h"
-#include "projections/event_codec.h"
+#include "cases/event_codec.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::projections {
@@ -20,8 +20,13 @@ using storage::FromRocksDb;
 }  // namespace
 
 QueryContext::QueryContext(rocksdb::DB* db, const IndexFamilies& families,
-                           const storage::EventLog* log)
-    : db_(db), families_(families), log_(log), snapshot_(db->GetSnapshot()) {
+                           const storage::EventLog* log,
+                           cases::CaseCache* cases)
+    : db_(db),
+      families_(families),
+      log_(log),
+      cases_(cases),
+      snapshot_(db->GetSnapshot()) {
   read_.snapshot = snapshot_;
 }
 
@@ -133,14 +138,17 @@ absl::StatusOr<const std::vector<domain::ClockRow>*> CaseEvaluator::Rows(
     const std::string& case_id) {
   auto it = cache_.find(case_id);
   if (it != cache_.end()) return &it->second;
-  EHCP_ASSIGN_OR_RETURN(std::vector<v1::Event> events,
-                        ReadCaseEvents(context_.log(), case_id));
-  const uint64_t checkpoint = context_.checkpoint();
-  std::erase_if(events, [checkpoint](const v1::Event& e) {
-    return static_cast<uint64_t>(e.global_position()) > checkpoint;
-  });
-  return &cache_.emplace(case_id, domain::EvaluateClocks(events, as_of_))
-              .first->second;
+  // From the shared case model (read from the log on a miss), with only
+  // the events up to the snapshot's checkpoint.
+  EHCP_ASSIGN_OR_RETURN(std::shared_ptr<cases::SharedCase> shared,
+                        context_.cases().Get(case_id));
+  std::vector<domain::ClockRow> rows;
+  {
+    absl::MutexLock lock(&shared->mu);
+    rows = shared->model.ClocksAsOf(
+        as_of_, static_cast<int64_t>(context_.checkpoint()));
+  }
+  return &cache_.emplace(case_id, std::move(rows)).first->second;
 }
 
 }  // namespace ehcp::projections

@@ -32,7 +32,7 @@ namespace ehcp::projections {
 class QueryContext {
  public:
   QueryContext(rocksdb::DB* db, const IndexFamilies& families,
-               const storage::EventLog* log);
+               const storage::EventLog* log, cases::CaseCache* cases);
   ~QueryContext();
   QueryContext(const QueryContext&) = delete;
   QueryContext& operator=(const QueryContext&) = delete;
@@ -44,12 +44,14 @@ class QueryContext {
   const IndexFamilies& families() const { return families_; }
   const rocksdb::ReadOptions& read() const { return read_; }
   const storage::EventLog& log() const { return *log_; }
+  cases::CaseCache& cases() const { return *cases_; }
   uint64_t checkpoint() const { return checkpoint_; }
 
  private:
   rocksdb::DB* const db_;
   const IndexFamilies families_;
   const storage::EventLog* const log_;
+  cases::CaseCache* const cases_;
   const rocksdb::Snapshot* const snapshot_;
   rocksdb::ReadOptions read_;
   uint64_t checkpoint_ = 0;
@@ -89,7 +91,8 @@ class CaseEvaluator {
  public:
   CaseEvaluator(const QueryContext& context, absl::CivilDay as_of);
 
-  // domain::EvaluateClocks(the case's events up to the checkpoint, as_of).
+  // domain::EvaluateClocks(the case's events up to the checkpoint, as_of),
+  // from the shared case model.
   // The pointer stays valid for the evaluator's life. Errors from the log.
   absl::StatusOr<const std::vector<domain::ClockRow>*> Rows(
       const std::string& case_id);

@@ -2,6 +2,9 @@
 // batches) and rebuilding it. FORMAT.md, "One batch", says what a batch
 // holds.
 #include <algorithm>
+#include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -13,7 +16,8 @@
 #include "domain/journey.h"
 #include "domain/validation.h"
 #include "projections/clock_index_impl.h"
-#include "projections/event_codec.h"
+#include "cases/case_cache.h"
+#include "cases/event_codec.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::projections {
@@ -27,7 +31,37 @@ using storage::FromRocksDb;
 absl::Status ClockIndex::Impl::CatchUpTo(uint64_t position) {
   absl::MutexLock lock(&apply_mu_);
   if (stopping_.load()) return ClosedError();
-  return ReplayTo(std::min(position, log_->HeadPosition()), nullptr);
+  const uint64_t target = std::min(position, log_->HeadPosition());
+  if (rebuild_until_ != 0 && applied_ < target) {
+    // A rebuild interrupted (by Close or a crash) goes on as it began: each
+    // case indexed whole in the batch with its last record in the range.
+    EHCP_ASSIGN_OR_RETURN(LastPositions last,
+                          FindLastPositions(rebuild_until_));
+    EHCP_RETURN_IF_ERROR(ReplayTo(std::min(target, rebuild_until_), &last));
+  }
+  return ReplayTo(target, nullptr);
+}
+
+absl::StatusOr<ClockIndex::Impl::LastPositions>
+ClockIndex::Impl::FindLastPositions(uint64_t target) {
+  LastPositions last;
+  for (uint64_t from = 1; from <= target;) {
+    if (stopping_.load()) return ClosedError();
+    const size_t count = static_cast<size_t>(
+        std::min<uint64_t>(storage::kMaxPageSize, target - from + 1));
+    EHCP_ASSIGN_OR_RETURN(std::vector<storage::Record> page,
+                          log_->ReadAll(from, count));
+    if (page.empty()) {
+      return absl::DataLossError(
+          absl::StrCat("clock index: the log has no record at position ", from,
+                       " below its head"));
+    }
+    for (const storage::Record& record : page) {
+      last[record.stream_id] = record.position;
+    }
+    from = page.back().position + 1;
+  }
+  return last;
 }
 
 absl::Status ClockIndex::Impl::ReplayTo(uint64_t target,
@@ -50,29 +84,62 @@ absl::Status ClockIndex::Impl::ReplayTo(uint64_t target,
   return absl::OkStatus();
 }
 
+namespace {
+
+// A key of the index as it stands before a batch, and as the batch leaves
+// it (nullopt: absent).
+struct KeyChange {
+  rocksdb::ColumnFamilyHandle* family = nullptr;
+  std::optional<std::string> before;
+  std::optional<std::string> after;
+};
+
+// The keys a final row owns: in `late` from its late_from date, in
+// `stopped` under its stop date (FORMAT.md, "Which rows are indexed").
+void ForEachKey(
+    const std::string& la_code, const std::string& case_id,
+    const domain::ClockRow& row, const IndexFamilies& families,
+    const std::function<void(rocksdb::ColumnFamilyHandle*, std::string,
+                             std::string)>& visit) {
+  const fmt::RowSummary summary{.status = row.status,
+                                .trigger = row.trigger,
+                                .due = row.due.value_or(row.trigger),
+                                .stop = row.stop};
+  if (std::optional<absl::CivilDay> from = fmt::LateFrom(row)) {
+    visit(families.late,
+          fmt::RowKey(la_code, row.clock_id, *from, case_id, row.instance),
+          fmt::EncodeRowSummary(summary));
+  }
+  if (fmt::IndexedAsStopped(row)) {
+    visit(families.stopped,
+          fmt::RowKey(la_code, row.clock_id, *row.stop, case_id, row.instance),
+          fmt::EncodeRowSummary(summary));
+  }
+}
+
+}  // namespace
+
 absl::Status ClockIndex::Impl::ApplyPage(
     const std::vector<storage::Record>& page, const LastPositions* last) {
   const uint64_t end = page.back().position;
-  // Sorted, so that a batch is built in the same order however it is fed.
-  std::set<std::string> touched;
-  for (const storage::Record& record : page) touched.insert(record.stream_id);
+  // Each case's records in the page (version order), cases sorted, so that
+  // a batch is built in the same order however it is fed.
+  std::map<std::string, std::vector<const storage::Record*>> touched;
+  for (const storage::Record& record : page) {
+    touched[record.stream_id].push_back(&record);
+  }
 
   rocksdb::WriteBatch batch;
   LaUpdates las;
   uint64_t indexed = indexed_cases_.load();
-  for (const std::string& case_id : touched) {
+  for (const auto& [case_id, records] : touched) {
     if (last != nullptr) {
       // Rebuild: index each case once, in the batch with its last record.
       auto it = last->find(case_id);
       if (it != last->end() && it->second > end) continue;
     }
-    EHCP_ASSIGN_OR_RETURN(std::vector<v1::Event> events,
-                          ReadCaseEvents(*log_, case_id));
-    // The index reflects the log up to `end`, whatever was appended since.
-    std::erase_if(events, [end](const v1::Event& e) {
-      return static_cast<uint64_t>(e.global_position()) > end;
-    });
-    EHCP_RETURN_IF_ERROR(IndexCase(case_id, events, &batch, &las, &indexed));
+    EHCP_RETURN_IF_ERROR(
+        IndexCase(case_id, records, last != nullptr, &batch, &las, &indexed));
   }
   for (const auto& [la_code, entry] : las) {
     batch.Put(families_.las, la_code, fmt::EncodeLaEntry(entry));
@@ -106,86 +173,108 @@ absl::StatusOr<fmt::LaEntry*> ClockIndex::Impl::LoadLa(
   return &las->emplace(la_code, entry).first->second;
 }
 
-absl::Status ClockIndex::Impl::IndexCase(const std::string& case_id,
-                                         const std::vector<v1::Event>& events,
-                                         rocksdb::WriteBatch* batch,
-                                         LaUpdates* las,
-                                         uint64_t* indexed_cases) {
-  std::optional<fmt::CaseEntry> old;
-  std::string value;
-  rocksdb::Status s =
-      db_->Get(rocksdb::ReadOptions(), families_.cases, case_id, &value);
-  if (!s.IsNotFound()) {
-    EHCP_RETURN_IF_ERROR(FromRocksDb(s, "clock index: read case entry"));
-    EHCP_ASSIGN_OR_RETURN(old, fmt::DecodeCaseEntry(value));
-  }
-
-  // The case's rows as of the end of time, the index's view of them.
-  const std::string la_code = domain::FoldCase(events).la_code;
-  std::optional<fmt::CaseEntry> fresh;
-  std::map<std::string, std::string> late, stopped;
-  if (domain::IsOnsLaCode(la_code)) {
-    fresh.emplace();
-    fresh->la_code = la_code;
-    for (const domain::ClockRow& row :
-         domain::EvaluateClocks(events, fmt::kFarFuture)) {
-      const fmt::RowSummary summary{.status = row.status,
-                                    .trigger = row.trigger,
-                                    .due = row.due.value_or(row.trigger),
-                                    .stop = row.stop};
-      if (std::optional<absl::CivilDay> from = fmt::LateFrom(row)) {
-        late[fmt::RowKey(la_code, row.clock_id, *from, case_id, row.instance)] =
-            fmt::EncodeRowSummary(summary);
+absl::StatusOr<std::shared_ptr<cases::SharedCase>>
+ClockIndex::Impl::ModelHolding(const std::string& case_id,
+                               const std::vector<const storage::Record*>& records) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    EHCP_ASSIGN_OR_RETURN(std::shared_ptr<cases::SharedCase> shared,
+                          cases_->Get(case_id));
+    bool holds;
+    {
+      absl::MutexLock lock(&shared->mu);
+      domain::CaseModel& model = shared->model;
+      // The append path extends the model after its commit; the tailer may
+      // read the commit first, and then folds the records itself.
+      std::vector<v1::Event> missing;
+      for (const storage::Record* record : records) {
+        if (static_cast<int64_t>(record->version) <= model.version()) continue;
+        EHCP_ASSIGN_OR_RETURN(v1::Event event, cases::DecodeRecord(*record));
+        missing.push_back(std::move(event));
       }
-      if (fmt::IndexedAsStopped(row)) {
-        stopped[fmt::RowKey(la_code, row.clock_id, *row.stop, case_id,
-                            row.instance)] = fmt::EncodeRowSummary(summary);
-      }
+      holds = missing.empty() || model.Extend(missing).ok();
     }
-    for (const auto& kv : late) fresh->late_keys.push_back(kv.first);
-    for (const auto& kv : stopped) fresh->stopped_keys.push_back(kv.first);
+    if (holds) return shared;
+    cases_->Invalidate(case_id);  // Out of step: read the case again.
   }
+  return absl::InternalError(absl::StrCat(
+      "clock index: the case model of ", case_id,
+      " does not follow the log's records"));
+}
+
+absl::Status ClockIndex::Impl::IndexCase(
+    const std::string& case_id,
+    const std::vector<const storage::Record*>& records, bool whole,
+    rocksdb::WriteBatch* batch, LaUpdates* las, uint64_t* indexed_cases) {
+  EHCP_ASSIGN_OR_RETURN(std::shared_ptr<cases::SharedCase> shared,
+                        ModelHolding(case_id, records));
+  // The rows change from the case as of the version before the page (what
+  // the index holds) to the case as of the page's last record; a rebuild
+  // starts from nothing.
+  const int64_t from =
+      whole ? 0 : static_cast<int64_t>(records.front()->version) - 1;
+  const int64_t to = static_cast<int64_t>(records.back()->version);
+  std::string la_code;
+  std::vector<domain::ClockFold::Change> changes;
+  std::optional<absl::CivilDay> first_day;
+  {
+    absl::MutexLock lock(&shared->mu);
+    domain::CaseModel& model = shared->model;
+    la_code = model.state().la_code;
+    changes = model.AdvanceClocks(from, to);
+    for (int64_t v = from + 1; v <= to; ++v) {
+      const absl::StatusOr<absl::CivilDay> day =
+          domain::ParseDate(model.event(v).occurred_on());
+      if (day.ok() && (!first_day || *day < *first_day)) first_day = *day;
+    }
+  }
+  cases_->Measure(case_id);
   // A case is never stored without a CaseOpened naming an ONS code; such a
   // stream is not a case the index can place, and has no keys.
+  if (!domain::IsOnsLaCode(la_code)) return absl::OkStatus();
 
-  if (old) {
-    for (const std::string& key : old->late_keys) {
-      if (!late.contains(key)) batch->Delete(families_.late, key);
+  // The changes in order (a row may go and come back); only keys whose
+  // bytes differ at the end are written.
+  std::map<std::pair<rocksdb::ColumnFamilyHandle*, std::string>, KeyChange>
+      keys;
+  for (const domain::ClockFold::Change& change : changes) {
+    if (change.before) {
+      ForEachKey(la_code, case_id, *change.before, families_,
+                 [&](rocksdb::ColumnFamilyHandle* family, std::string key,
+                     std::string value) {
+                   auto [it, fresh] =
+                       keys.try_emplace({family, std::move(key)});
+                   if (fresh) it->second.before = std::move(value);
+                   it->second.after.reset();
+                 });
     }
-    for (const std::string& key : old->stopped_keys) {
-      if (!stopped.contains(key)) batch->Delete(families_.stopped, key);
+    if (change.after) {
+      ForEachKey(la_code, case_id, *change.after, families_,
+                 [&](rocksdb::ColumnFamilyHandle* family, std::string key,
+                     std::string value) {
+                   keys[{family, std::move(key)}].after = std::move(value);
+                 });
     }
   }
-  for (const auto& [key, summary] : late) {
-    batch->Put(families_.late, key, summary);
-  }
-  for (const auto& [key, summary] : stopped) {
-    batch->Put(families_.stopped, key, summary);
-  }
-  if (fresh) {
-    batch->Put(families_.cases, case_id, fmt::EncodeCaseEntry(*fresh));
-  } else if (old) {
-    batch->Delete(families_.cases, case_id);
+  for (const auto& [where, change] : keys) {
+    if (change.before == change.after) continue;
+    if (change.after) {
+      batch->Put(where.first, where.second, *change.after);
+    } else {
+      batch->Delete(where.first, where.second);
+    }
   }
 
-  // LA bookkeeping. A case's LA comes from its first event and never
-  // changes; the general case is handled for safety, not for use.
-  const bool moved = old && (!fresh || old->la_code != fresh->la_code);
-  if (moved) {
-    EHCP_ASSIGN_OR_RETURN(fmt::LaEntry * entry, LoadLa(old->la_code, las));
-    if (entry->cases > 0) --entry->cases;
-    --*indexed_cases;
+  // LA bookkeeping: a case is counted when its first record is read, and
+  // the LA's first day only ever moves earlier.
+  EHCP_ASSIGN_OR_RETURN(fmt::LaEntry * entry, LoadLa(la_code, las));
+  if (from == 0) {
+    batch->Put(families_.cases, case_id,
+               fmt::EncodeCaseEntry(fmt::CaseEntry{.la_code = la_code}));
+    ++entry->cases;
+    ++*indexed_cases;
   }
-  if (fresh) {
-    EHCP_ASSIGN_OR_RETURN(fmt::LaEntry * entry, LoadLa(la_code, las));
-    if (!old || moved) {
-      ++entry->cases;
-      ++*indexed_cases;
-    }
-    const std::optional<absl::CivilDay> first = domain::FirstEventDay(events);
-    if (first && (!entry->first_day || *first < *entry->first_day)) {
-      entry->first_day = first;
-    }
+  if (first_day && (!entry->first_day || *first_day < *entry->first_day)) {
+    entry->first_day = first_day;
   }
   return absl::OkStatus();
 }
@@ -197,23 +286,7 @@ absl::StatusOr<RebuildResult> ClockIndex::Impl::Rebuild() {
 
   // Pass 1: where each case's last record in [1, target] is, so that pass 2
   // evaluates every case once.
-  LastPositions last;
-  for (uint64_t from = 1; from <= target;) {
-    if (stopping_.load()) return ClosedError();
-    const size_t count = static_cast<size_t>(
-        std::min<uint64_t>(storage::kMaxPageSize, target - from + 1));
-    EHCP_ASSIGN_OR_RETURN(std::vector<storage::Record> page,
-                          log_->ReadAll(from, count));
-    if (page.empty()) {
-      return absl::DataLossError(
-          absl::StrCat("clock index: the log has no record at position ", from,
-                       " below its head"));
-    }
-    for (const storage::Record& record : page) {
-      last[record.stream_id] = record.position;
-    }
-    from = page.back().position + 1;
-  }
+  EHCP_ASSIGN_OR_RETURN(LastPositions last, FindLastPositions(target));
 
   // The wipe: every key of every family, in one batch, with the rebuild's
   // target recorded so that a crash before the end is finished by the tailer

@@ -14,14 +14,14 @@
 #include "domain/validation.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
-#include "projections/event_codec.h"
+#include "cases/event_codec.h"
 #include "storage/hash.h"
 
 namespace ehcp::services {
 
-using projections::DecodeRecord;
-using projections::EncodeEvent;
-using projections::SetTimestampMicros;
+using cases::DecodeRecord;
+using cases::EncodeEvent;
+using cases::SetTimestampMicros;
 namespace {
 
 // An append whose expected version is "any" is retried this many times when
@@ -106,7 +106,7 @@ struct CaseCommands::AppendCall {
   int attempts = 0;
 };
 
-CaseCommands::CaseCommands(storage::EventLog* log, CaseRepository* cases,
+CaseCommands::CaseCommands(storage::EventLog* log, cases::CaseCache* cases,
                            Clock now)
     : log_(log), cases_(cases), now_(std::move(now)) {}
 
@@ -260,37 +260,42 @@ void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
       return;
     }
   }
-  absl::StatusOr<std::shared_ptr<const CaseSnapshot>> snapshot =
-      cases_->Load(case_id);
-  if (!snapshot.ok()) {
-    call->done(snapshot.status());
-    return;
-  }
-  const int64_t version = (*snapshot)->version();
-  const bool exact =
-      request.expected_case() == v1::AppendEventsRequest::kExpectedVersion;
-  if (exact && request.expected_version() != version) {
-    call->done(absl::AbortedError(absl::StrCat(
-        "case ", case_id, ": expected version ", request.expected_version(),
-        ", actual version ", version)));
+  absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
+      cases_->Get(case_id);
+  if (!shared.ok()) {
+    call->done(shared.status());
     return;
   }
   const absl::Time now = now_();
   std::vector<v1::Event> events;
-  events.reserve(request.events_size());
-  for (int i = 0; i < request.events_size(); ++i) {
-    events.push_back(Stamp(request.events(i), case_id, version + i + 1, now,
-                           call->principal, request.idempotency_key()));
+  int64_t version;
+  absl::Status decided;
+  {
+    // The model is read under its lock (CPU only; the caller is told after
+    // it is released).
+    absl::MutexLock lock(&(*shared)->mu);
+    const domain::CaseModel& model = (*shared)->model;
+    version = model.version();
+    const bool exact =
+        request.expected_case() == v1::AppendEventsRequest::kExpectedVersion;
+    if (exact && request.expected_version() != version) {
+      decided = absl::AbortedError(absl::StrCat(
+          "case ", case_id, ": expected version ", request.expected_version(),
+          ", actual version ", version));
+    } else {
+      events.reserve(request.events_size());
+      for (int i = 0; i < request.events_size(); ++i) {
+        events.push_back(Stamp(request.events(i), case_id, version + i + 1,
+                               now, call->principal,
+                               request.idempotency_key()));
+      }
+      decided = domain::Decide(model, events, domain::LondonDate(now));
+    }
   }
-  if (absl::Status admissible = domain::Decide(
-          (*snapshot)->events, events, domain::LondonDate(now));
-      !admissible.ok()) {
-    call->done(admissible);
+  if (!decided.ok()) {
+    call->done(decided);
     return;
   }
-  // Let go of the snapshot before committing, so that the repository can
-  // extend the cached copy in place when the commit is acknowledged.
-  snapshot->reset();
 
   storage::AppendRequest append;
   append.stream_id = case_id;

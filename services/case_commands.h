@@ -28,7 +28,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "ehcp/v1/case_service.pb.h"
-#include "services/case_repository.h"
+#include "cases/case_cache.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -48,7 +48,7 @@ class CaseCommands {
 
   // `log` and `cases` must outlive this object. `now` gives the current
   // instant (today's London date is derived from it).
-  CaseCommands(storage::EventLog* log, CaseRepository* cases, Clock now);
+  CaseCommands(storage::EventLog* log, cases::CaseCache* cases, Clock now);
 
   // Opens a case. INVALID_ARGUMENT naming the field; ALREADY_EXISTS naming
   // the existing case id; FAILED_PRECONDITION when opened_on is in the
@@ -83,7 +83,7 @@ class CaseCommands {
               AppendDone done);
 
   storage::EventLog* const log_;
-  CaseRepository* const cases_;
+  cases::CaseCache* const cases_;
   const Clock now_;
 
   absl::Mutex turns_mu_;

@@ -9,12 +9,12 @@
 #include "absl/strings/str_cat.h"
 #include "domain/case_state.h"
 #include "domain/dates.h"
-#include "projections/event_codec.h"
+#include "cases/event_codec.h"
 #include "services/grpc_status.h"
 
 namespace ehcp::services {
 
-using projections::DecodeRecord;
+using cases::DecodeRecord;
 namespace {
 
 constexpr int kDefaultPage = 100;
@@ -45,7 +45,7 @@ absl::Status DecodeInto(
 }  // namespace
 
 CaseServiceImpl::CaseServiceImpl(storage::EventLog* log,
-                                 CaseRepository* cases,
+                                 cases::CaseCache* cases,
                                  CaseCommands* commands,
                                  CaseCommands::Clock now)
     : log_(log), cases_(cases), commands_(commands), now_(std::move(now)) {}
@@ -164,14 +164,16 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
   if (request->case_id().empty()) {
     return Finished(context, absl::InvalidArgumentError("case_id: is required"));
   }
-  absl::StatusOr<std::shared_ptr<const CaseSnapshot>> snapshot =
-      cases_->Load(request->case_id());
-  if (!snapshot.ok()) return Finished(context, snapshot.status());
-  const domain::CaseState state = domain::FoldCase((*snapshot)->events);
-  *response->mutable_state() =
-      domain::ToProto(state, domain::LondonDate(now_()));
+  absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
+      cases_->Get(request->case_id());
+  if (!shared.ok()) return Finished(context, shared.status());
+  const absl::CivilDay today = domain::LondonDate(now_());
+  {
+    absl::MutexLock lock(&(*shared)->mu);
+    *response->mutable_state() = domain::ToProto((*shared)->model.state(), today);
+    response->mutable_state()->set_case_version((*shared)->model.version());
+  }
   response->mutable_state()->set_case_id(request->case_id());
-  response->mutable_state()->set_case_version((*snapshot)->version());
   return Finished(context, absl::OkStatus());
 }
 

@@ -19,7 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ehcp/v1/case_service.grpc.pb.h"
 #include "services/case_commands.h"
-#include "services/case_repository.h"
+#include "cases/case_cache.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -27,7 +27,7 @@ namespace ehcp::services {
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   // All pointers must outlive the service.
-  CaseServiceImpl(storage::EventLog* log, CaseRepository* cases,
+  CaseServiceImpl(storage::EventLog* log, cases::CaseCache* cases,
                   CaseCommands* commands, CaseCommands::Clock now);
   ~CaseServiceImpl() override;
 
@@ -64,7 +64,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   void Unregister(SubscribeReactor* reactor);
 
   storage::EventLog* const log_;
-  CaseRepository* const cases_;
+  cases::CaseCache* const cases_;
   CaseCommands* const commands_;
   const CaseCommands::Clock now_;
 

@@ -21,7 +21,7 @@ constexpr absl::Duration kMaxIndexWait = absl::Seconds(30);
 }  // namespace
 
 ClockServiceImpl::ClockServiceImpl(storage::EventLog* log,
-                                   CaseRepository* cases,
+                                   cases::CaseCache* cases,
                                    projections::ClockIndex* index,
                                    CaseCommands::Clock now)
     : log_(log), cases_(cases), index_(index), now_(std::move(now)) {}
@@ -67,33 +67,37 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
     }
     as_known_at = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
   }
-  absl::StatusOr<std::shared_ptr<const CaseSnapshot>> snapshot =
-      cases_->Load(request->case_id());
-  if (!snapshot.ok()) return Finished(context, snapshot.status());
-  const std::vector<v1::Event>& events = (*snapshot)->events;
-  if (std::optional<absl::CivilDay> first = domain::FirstEventDay(events);
-      first && *as_of < *first) {
-    return Finished(context,
-                    absl::InvalidArgumentError(absl::StrCat(
-                        "as_of: ", domain::FormatDate(*as_of),
-                        " is before any event of case ", request->case_id(),
-                        " (first: ", domain::FormatDate(*first), ")")));
-  }
-  const std::string la_code = domain::FoldCase(events).la_code;
-  for (const domain::ClockRow& row :
-       domain::EvaluateClocks(events, *as_of, as_known_at)) {
-    *response->add_clocks() = ToProto(row, request->case_id(), la_code);
-  }
-  response->set_as_of(domain::FormatDate(*as_of));
-  int64_t version = (*snapshot)->version();
-  if (as_known_at) {
-    version = 0;
-    for (const v1::Event& e : events) {
-      if (domain::RecordedAt(e) <= *as_known_at) version = e.case_version();
+  absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
+      cases_->Get(request->case_id());
+  if (!shared.ok()) return Finished(context, shared.status());
+  // Evaluated under the model's lock; the call finishes after it.
+  const absl::Status evaluated = [&]() -> absl::Status {
+    absl::MutexLock lock(&(*shared)->mu);
+    const domain::CaseModel& model = (*shared)->model;
+    const std::vector<const v1::Event*> events = model.Events();
+    if (std::optional<absl::CivilDay> first = domain::FirstEventDay(events);
+        first && *as_of < *first) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "as_of: ", domain::FormatDate(*as_of), " is before any event of case ",
+          request->case_id(), " (first: ", domain::FormatDate(*first), ")"));
     }
-  }
-  response->set_case_version(version);
-  return Finished(context, absl::OkStatus());
+    const std::string& la_code = model.state().la_code;
+    for (const domain::ClockRow& row :
+         model.ClocksAsOf(*as_of, INT64_MAX, as_known_at)) {
+      *response->add_clocks() = ToProto(row, request->case_id(), la_code);
+    }
+    response->set_as_of(domain::FormatDate(*as_of));
+    int64_t version = model.version();
+    if (as_known_at) {
+      version = 0;
+      for (const v1::Event* e : events) {
+        if (domain::RecordedAt(*e) <= *as_known_at) version = e->case_version();
+      }
+    }
+    response->set_case_version(version);
+    return absl::OkStatus();
+  }();
+  return Finished(context, evaluated);
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(

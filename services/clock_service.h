@@ -14,7 +14,7 @@
 #include "ehcp/v1/clock_service.grpc.pb.h"
 #include "projections/clock_index.h"
 #include "services/case_commands.h"
-#include "services/case_repository.h"
+#include "cases/case_cache.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -22,7 +22,7 @@ namespace ehcp::services {
 class ClockServiceImpl final : public v1::ClockService::CallbackService {
  public:
   // All pointers must outlive the service.
-  ClockServiceImpl(storage::EventLog* log, CaseRepository* cases,
+  ClockServiceImpl(storage::EventLog* log, cases::CaseCache* cases,
                    projections::ClockIndex* index, CaseCommands::Clock now);
 
   grpc::ServerUnaryReactor* GetCaseClocks(
@@ -58,7 +58,7 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
                           int64_t min_position) const;
 
   storage::EventLog* const log_;
-  CaseRepository* const cases_;
+  cases::CaseCache* const cases_;
   projections::ClockIndex* const index_;
   const CaseCommands::Clock now_;
 };

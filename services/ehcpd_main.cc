@@ -23,8 +23,10 @@ ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
 ABSL_FLAG(bool, sync, true,
           "Sync the write-ahead log before acknowledging appends. "
           "--nosync loses acknowledged events on power loss.");
-ABSL_FLAG(int64_t, max_cached_cases, 100000,
-          "Cases kept decoded in memory for admissibility checks.");
+ABSL_FLAG(int64_t, case_cache_mb, 256,
+          "Memory, in MiB, for the case models (each case's events, state "
+          "and clocks) shared by appends, the clock index and reports. "
+          "Least recently used cases beyond it are read again when needed.");
 
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
@@ -43,8 +45,9 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.sync = absl::GetFlag(FLAGS_sync);
-  options.max_cached_cases =
-      static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_max_cached_cases)));
+  options.case_cache_bytes =
+      static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_case_cache_mb)))
+      << 20;
   auto server = ehcp::services::EhcpServer::Start(options);
   if (!server.ok()) {
     std::fprintf(stderr, "ehcpd: %s\n", server.status().ToString().c_str());

@@ -9,7 +9,7 @@
 #include "grpcpp/security/server_credentials.h"
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
-#include "services/case_repository.h"
+#include "cases/case_cache.h"
 #include "services/case_service.h"
 #include "services/clock_service.h"
 #include "storage/event_log.h"
@@ -30,14 +30,15 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
       storage::EventLog::Open(options.data_dir + "/log", log_options);
   if (!log.ok()) return log.status();
   server->log_ = *std::move(log);
+  server->cases_ = std::make_unique<cases::CaseCache>(server->log_.get(),
+                                                      options.case_cache_bytes);
+  projections::ClockIndex::Options index_options;
+  index_options.cases = server->cases_.get();
   absl::StatusOr<std::unique_ptr<projections::ClockIndex>> index =
       projections::ClockIndex::Open(options.data_dir + "/clock-index",
-                                    server->log_.get(),
-                                    projections::ClockIndex::Options());
+                                    server->log_.get(), index_options);
   if (!index.ok()) return index.status();
   server->index_ = *std::move(index);
-  server->cases_ = std::make_unique<CaseRepository>(server->log_.get(),
-                                                    options.max_cached_cases);
   server->commands_ = std::make_unique<CaseCommands>(
       server->log_.get(), server->cases_.get(), options.now);
   server->service_ = std::make_unique<CaseServiceImpl>(

@@ -33,9 +33,12 @@ namespace ehcp::projections {
 class ClockIndex;
 }
 
+namespace ehcp::cases {
+class CaseCache;
+}
+
 namespace ehcp::services {
 
-class CaseRepository;
 class CaseServiceImpl;
 class ClockServiceImpl;
 
@@ -48,8 +51,10 @@ struct ServerOptions {
   // Sync the write-ahead log before acknowledging an append. Turning this
   // off loses acknowledged events on power loss; for benchmarks only.
   bool sync = true;
-  // Cases kept decoded in memory for admissibility checks.
-  size_t max_cached_cases = 100'000;
+  // Memory for the case models (events, state and clocks of each case)
+  // that the append path, the clock index and the queries share; least
+  // recently used cases are dropped beyond it and read again when needed.
+  size_t case_cache_bytes = size_t{256} << 20;
   // Largest request accepted, in bytes (larger: RESOURCE_EXHAUSTED).
   int max_message_bytes = 4 << 20;
   // The current instant; tests pass a fixed clock.
@@ -85,7 +90,7 @@ class EhcpServer {
 
   std::unique_ptr<storage::EventLog> log_;
   std::unique_ptr<projections::ClockIndex> index_;
-  std::unique_ptr<CaseRepository> cases_;
+  std::unique_ptr<cases::CaseCache> cases_;
   std::unique_ptr<CaseCommands> commands_;
   std::unique_ptr<CaseServiceImpl> service_;
   std::unique_ptr<ClockServiceImpl> clocks_;

@@ -15,7 +15,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "projections/clock_index.h"
-#include "projections/event_codec.h"
+#include "cases/event_codec.h"
 #include "tests/projections/test_util.h"
 
 namespace ehcp::projections {
@@ -323,7 +323,7 @@ TEST_F(ClockQueriesTest, LogsTheCostOfEachReport) {
        [&] { (void)index_->Timeliness("", 2024); });
   time("ReadCaseEvents of every case", 5, [&] {
     for (const LoggedCase& c : *cases_) {
-      (void)ReadCaseEvents(*log_, c.case_id);
+      (void)cases::ReadCaseEvents(*log_, c.case_id);
     }
   });
   time("Brute force: EvaluateClocks over every case", 5, [&] {

@@ -16,7 +16,7 @@
 #include "domain/dates.h"
 #include "domain/rules.h"
 #include "gtest/gtest.h"
-#include "projections/event_codec.h"
+#include "cases/event_codec.h"
 #include "rocksdb/db.h"
 
 namespace ehcp::projections::testing {
@@ -91,7 +91,7 @@ v1::Event MakeEvent(const std::string& case_id, uint64_t n,
       EventId(std::hash<std::string>()(case_id) & 0xffffffffffff, n));
   event.set_case_id(case_id);
   event.set_occurred_on(occurred_on);
-  SetTimestampMicros(absl::ToUnixMicros(absl::Now()),
+  cases::SetTimestampMicros(absl::ToUnixMicros(absl::Now()),
                      event.mutable_recorded_at());
   event.set_recorded_by("test");
   *event.mutable_payload() = payload;
@@ -128,7 +128,7 @@ uint64_t CaseWriter::AppendEvents(const std::vector<v1::Event>& events) {
   for (const v1::Event& e : events) {
     v1::Event stamped = e;
     stamped.set_case_version(static_cast<int64_t>(++version_));
-    request.records.push_back(EncodeEvent(stamped));
+    request.records.push_back(cases::EncodeEvent(stamped));
   }
   absl::StatusOr<storage::AppendResult> result =
       log_->Append(std::move(request));
@@ -468,7 +468,7 @@ void AppendInterleaved(storage::EventLog* log,
     for (size_t k = 0; k < count; ++k) {
       v1::Event e = cases[i].events[cursor[i] + k];
       e.set_case_version(static_cast<int64_t>(versions[i] + k + 1));
-      request.records.push_back(EncodeEvent(e));
+      request.records.push_back(cases::EncodeEvent(e));
     }
     absl::StatusOr<storage::AppendResult> result =
         log->Append(std::move(request));
@@ -527,7 +527,7 @@ std::vector<LoggedCase> ReadAllCases(const storage::EventLog& log) {
   }
   std::vector<LoggedCase> cases;
   for (const std::string& id : ids) {
-    absl::StatusOr<std::vector<v1::Event>> events = ReadCaseEvents(log, id);
+    absl::StatusOr<std::vector<v1::Event>> events = cases::ReadCaseEvents(log, id);
     EXPECT_TRUE(events.ok()) << events.status();
     LoggedCase& c = cases.emplace_back();
     c.case_id = id;

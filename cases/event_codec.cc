@@ -1,9 +1,9 @@
-#include "projections/event_codec.h"
+#include "cases/event_codec.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 
-namespace ehcp::projections {
+namespace ehcp::cases {
 
 std::string PayloadKindName(const v1::EventPayload& payload) {
   const auto* field = v1::EventPayload::descriptor()->FindFieldByNumber(
@@ -65,4 +65,4 @@ absl::StatusOr<std::vector<v1::Event>> ReadCaseEvents(
   return events;
 }
 
-}  // namespace ehcp::projections
+}  // namespace ehcp::cases

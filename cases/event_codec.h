@@ -5,8 +5,8 @@
 // envelope and payload, serialized, as the record's data, and the payload
 // kind ("request_received", …) as the record's type; on reading it puts
 // back the three fields the log owns. See storage/FORMAT.md.
-#ifndef EHCP_PROJECTIONS_EVENT_CODEC_H_
-#define EHCP_PROJECTIONS_EVENT_CODEC_H_
+#ifndef EHCP_CASES_EVENT_CODEC_H_
+#define EHCP_CASES_EVENT_CODEC_H_
 
 #include <string>
 #include <vector>
@@ -15,7 +15,7 @@
 #include "ehcp/v1/events.pb.h"
 #include "storage/event_log.h"
 
-namespace ehcp::projections {
+namespace ehcp::cases {
 
 // The record for `event`: type = PayloadKindName, data = the event without
 // case_version, global_position and recorded_at (the log owns those).
@@ -39,6 +39,6 @@ void SetTimestampMicros(int64_t micros, google::protobuf::Timestamp* ts);
 absl::StatusOr<std::vector<v1::Event>> ReadCaseEvents(
     const storage::EventLog& log, const std::string& case_id);
 
-}  // namespace ehcp::projections
+}  // namespace ehcp::cases
 
-#endif  // EHCP_PROJECTIONS_EVENT_CODEC_H_
+#endif  // EHCP_CASES_EVENT_CODEC_H_
