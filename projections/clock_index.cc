@@ -185,10 +185,49 @@ absl::Status ClockIndex::Impl::LoadMeta() {
 }
 
 void ClockIndex::Impl::Publish() {
+  std::vector<Waiter> due;
+  {
+    absl::MutexLock lock(&mu_);
+    rebuilding_.store(rebuild_until_ != 0);
+    applied_mirror_.store(applied_);
+    published_.store(rebuild_until_ != 0 ? 0 : applied_);
+    const auto end = waiters_.upper_bound(published_.load());
+    for (auto it = waiters_.begin(); it != end; ++it) {
+      due.push_back(std::move(it->second));
+    }
+    waiters_.erase(waiters_.begin(), end);
+  }
+  for (Waiter& waiter : due) std::move(waiter.reached)(true);
+}
+
+uint64_t ClockIndex::Impl::NotifyAtCheckpoint(
+    uint64_t position, absl::AnyInvocable<void(bool) &&> reached) {
+  bool now = false;
+  bool closing = false;
+  uint64_t token = 0;
+  {
+    absl::MutexLock lock(&mu_);
+    if (published_.load() >= position) {
+      now = true;
+    } else if (closing_) {
+      closing = true;
+    } else {
+      token = next_token_++;
+      waiters_.emplace(position, Waiter{token, std::move(reached)});
+    }
+  }
+  if (now || closing) std::move(reached)(now);
+  return token;
+}
+
+void ClockIndex::Impl::CancelNotify(uint64_t token) {
   absl::MutexLock lock(&mu_);
-  rebuilding_.store(rebuild_until_ != 0);
-  applied_mirror_.store(applied_);
-  published_.store(rebuild_until_ != 0 ? 0 : applied_);
+  for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
+    if (it->second.token == token) {
+      waiters_.erase(it);
+      return;
+    }
+  }
 }
 
 bool ClockIndex::Impl::WaitForCheckpoint(uint64_t position,
@@ -258,6 +297,12 @@ void ClockIndex::Impl::Close() {
   stopping_.store(true);
   wake_->Signal();
   if (tailer_.joinable()) tailer_.join();
+  std::multimap<uint64_t, Waiter> waiters;
+  {
+    absl::MutexLock lock(&mu_);
+    waiters.swap(waiters_);
+  }
+  for (auto& [position, waiter] : waiters) std::move(waiter.reached)(false);
   {
     absl::MutexLock apply_lock(&apply_mu_);
     absl::WriterMutexLock db_lock(&db_mu_);
@@ -318,6 +363,13 @@ bool ClockIndex::WaitForCheckpoint(uint64_t position,
                                    absl::Time deadline) const {
   return impl_->WaitForCheckpoint(position, deadline);
 }
+
+uint64_t ClockIndex::NotifyAtCheckpoint(
+    uint64_t position, absl::AnyInvocable<void(bool) &&> reached) {
+  return impl_->NotifyAtCheckpoint(position, std::move(reached));
+}
+
+void ClockIndex::CancelNotify(uint64_t token) { impl_->CancelNotify(token); }
 
 uint64_t ClockIndex::Checkpoint() const { return impl_->Checkpoint(); }
 

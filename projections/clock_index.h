@@ -56,6 +56,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
@@ -242,6 +243,16 @@ class ClockIndex {
   // passes or the index is closed (false). Does not itself apply anything:
   // the tailer (or another thread's CatchUp) must be running.
   bool WaitForCheckpoint(uint64_t position, absl::Time deadline) const;
+
+  // Calls `reached(true)` once Checkpoint() >= position — at once, on the
+  // calling thread, if it already is — or `reached(false)` if the index
+  // closes first. Otherwise it runs on the thread that moves the
+  // checkpoint (the tailer), so it must only hand work off. Returns a token
+  // for CancelNotify (0 when it has already run).
+  uint64_t NotifyAtCheckpoint(uint64_t position,
+                              absl::AnyInvocable<void(bool) &&> reached);
+  // Drops a notification that has not run; no-op otherwise.
+  void CancelNotify(uint64_t token);
 
   // The last log position the index reflects exactly; 0 while a rebuild
   // runs. Lock-free.

@@ -79,6 +79,9 @@ class ClockIndex::Impl {
   absl::Status OpenDatabase();
   void StartTailer();
   bool WaitForCheckpoint(uint64_t position, absl::Time deadline) const;
+  uint64_t NotifyAtCheckpoint(uint64_t position,
+                              absl::AnyInvocable<void(bool) &&> reached);
+  void CancelNotify(uint64_t token);
   uint64_t Checkpoint() const { return published_.load(); }
   IndexStatus Status() const;
   void Close();
@@ -163,6 +166,13 @@ class ClockIndex::Impl {
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status tailer_error_ ABSL_GUARDED_BY(mu_);
+  // NotifyAtCheckpoint callbacks by position, and their tokens.
+  struct Waiter {
+    uint64_t token;
+    absl::AnyInvocable<void(bool) &&> reached;
+  };
+  std::multimap<uint64_t, Waiter> waiters_ ABSL_GUARDED_BY(mu_);
+  uint64_t next_token_ ABSL_GUARDED_BY(mu_) = 1;
   // Mirrors of published, for lock-free readers; written under mu_.
   std::atomic<uint64_t> published_{0};
   std::atomic<uint64_t> indexed_cases_{0};

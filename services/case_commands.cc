@@ -104,11 +104,13 @@ struct CaseCommands::AppendCall {
   std::string digest;
   AppendDone done;
   int attempts = 0;
+  // Handed to the executor once, to read an uncached case there.
+  bool offloaded = false;
 };
 
 CaseCommands::CaseCommands(storage::EventLog* log, cases::CaseCache* cases,
-                           Clock now)
-    : log_(log), cases_(cases), now_(std::move(now)) {}
+                           Executor* executor, Clock now)
+    : log_(log), cases_(cases), executor_(executor), now_(std::move(now)) {}
 
 void CaseCommands::OpenCase(const v1::OpenCaseRequest& request,
                             const std::string& principal, OpenDone done) {
@@ -188,21 +190,36 @@ void CaseCommands::Append(const v1::AppendEventsRequest& request,
 
 void CaseCommands::TakeTurn(std::shared_ptr<AppendCall> call) {
   const std::string case_id = call->request.case_id();
-  // Whatever the outcome, the caller hears it first, then the next append
-  // to the case starts.
-  call->done = [this, case_id, done = std::move(call->done)](
-                   absl::StatusOr<v1::AppendEventsResponse> result) mutable {
-    done(std::move(result));
-    EndTurn(case_id);
-  };
+  AppendDone done = std::move(call->done);
+  bool free = false;
   {
     absl::MutexLock lock(&turns_mu_);
-    auto [it, free] = turns_.try_emplace(case_id);
-    if (!free) {
+    auto [it, inserted] = turns_.try_emplace(case_id);
+    free = inserted;
+    if (!free && it->second.size() < kMaxQueuedPerCase) {
+      // Whatever the outcome, the caller hears it first, then the next
+      // append to the case starts.
+      call->done = [this, case_id, done = std::move(done)](
+                       absl::StatusOr<v1::AppendEventsResponse> r) mutable {
+        done(std::move(r));
+        EndTurn(case_id);
+      };
       it->second.push_back(std::move(call));
       return;
     }
   }
+  if (!free) {
+    // Refused without taking a turn: only the caller hears of it.
+    done(absl::ResourceExhaustedError(absl::StrCat(
+        "case ", case_id, " already has ", kMaxQueuedPerCase,
+        " appends waiting; retry with backoff")));
+    return;
+  }
+  call->done = [this, case_id, done = std::move(done)](
+                   absl::StatusOr<v1::AppendEventsResponse> r) mutable {
+    done(std::move(r));
+    EndTurn(case_id);
+  };
   RunAttempt(std::move(call));
 }
 
@@ -245,6 +262,15 @@ void CaseCommands::RunAttempt(std::shared_ptr<AppendCall> call) {
 void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
   const v1::AppendEventsRequest& request = call->request;
   const std::string& case_id = request.case_id();
+  // A case not in the cache is read from the log: not on this thread (a
+  // gRPC or commit thread), but on the executor. If its queue is full the
+  // read happens here rather than refusing an append already in its turn.
+  if (!call->offloaded && cases_->Peek(case_id) == nullptr) {
+    call->offloaded = true;
+    if (executor_->Submit([this, call]() mutable { Attempt(std::move(call)); })) {
+      return;
+    }
+  }
   // A retry of a committed append replays its first result. Checked here,
   // in the case's turn, so a retry queued behind its original sees it.
   if (!request.idempotency_key().empty()) {

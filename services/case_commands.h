@@ -29,6 +29,7 @@
 #include "absl/time/time.h"
 #include "ehcp/v1/case_service.pb.h"
 #include "cases/case_cache.h"
+#include "services/executor.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -46,9 +47,16 @@ class CaseCommands {
   using OpenDone =
       absl::AnyInvocable<void(absl::StatusOr<v1::OpenCaseResponse>)>;
 
-  // `log` and `cases` must outlive this object. `now` gives the current
-  // instant (today's London date is derived from it).
-  CaseCommands(storage::EventLog* log, cases::CaseCache* cases, Clock now);
+  // Appends waiting for their turn on one case, beyond which more are
+  // refused with RESOURCE_EXHAUSTED.
+  static constexpr size_t kMaxQueuedPerCase = 64;
+
+  // `log`, `cases` and `executor` must outlive this object. An append whose
+  // case is not in the cache is decided on `executor` (reading the case may
+  // touch the disk). `now` gives the current instant (today's London date
+  // is derived from it).
+  CaseCommands(storage::EventLog* log, cases::CaseCache* cases,
+               Executor* executor, Clock now);
 
   // Opens a case. INVALID_ARGUMENT naming the field; ALREADY_EXISTS naming
   // the existing case id; FAILED_PRECONDITION when opened_on is in the
@@ -63,7 +71,9 @@ class CaseCommands {
   //
   // Appends to one case take turns (one decides and commits while the
   // others wait in order), so that each decides on the state the one before
-  // it committed; appends to different cases share group commits.
+  // it committed; appends to different cases share group commits. At most
+  // kMaxQueuedPerCase appends wait per case: more are RESOURCE_EXHAUSTED,
+  // naming the case.
   void Append(const v1::AppendEventsRequest& request,
               const std::string& principal, AppendDone done);
 
@@ -84,6 +94,7 @@ class CaseCommands {
 
   storage::EventLog* const log_;
   cases::CaseCache* const cases_;
+  Executor* const executor_;
   const Clock now_;
 
   absl::Mutex turns_mu_;

@@ -46,9 +46,13 @@ absl::Status DecodeInto(
 
 CaseServiceImpl::CaseServiceImpl(storage::EventLog* log,
                                  cases::CaseCache* cases,
-                                 CaseCommands* commands,
+                                 CaseCommands* commands, Executor* executor,
                                  CaseCommands::Clock now)
-    : log_(log), cases_(cases), commands_(commands), now_(std::move(now)) {}
+    : log_(log),
+      cases_(cases),
+      commands_(commands),
+      executor_(executor),
+      now_(std::move(now)) {}
 
 CaseServiceImpl::~CaseServiceImpl() = default;
 
@@ -104,31 +108,35 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ReadCase(
   }
   absl::StatusOr<size_t> page = PageSize(request->max_count());
   if (!page.ok()) return Finished(context, page.status());
-  absl::StatusOr<uint64_t> version = log_->StreamVersion(request->case_id());
-  if (!version.ok()) return Finished(context, version.status());
-  if (*version == 0) {
-    return Finished(context, absl::NotFoundError(absl::StrCat(
-                                 "case ", request->case_id(), " not found")));
-  }
-  const bool backwards =
-      request->direction() == v1::READ_DIRECTION_BACKWARDS;
-  absl::StatusOr<std::vector<storage::Record>> records = log_->ReadStream(
-      request->case_id(), static_cast<uint64_t>(request->from_version()),
-      backwards ? storage::Direction::kBackwards
-                : storage::Direction::kForwards,
-      *page);
-  if (!records.ok()) return Finished(context, records.status());
-  if (absl::Status s = DecodeInto(*records, response->mutable_events());
-      !s.ok()) {
-    return Finished(context, s);
-  }
-  response->set_case_version(static_cast<int64_t>(*version));
-  if (records->size() == *page && !records->empty()) {
-    const uint64_t last = records->back().version;
-    if (backwards && last > 1) response->set_next_version(last - 1);
-    if (!backwards && last < *version) response->set_next_version(last + 1);
-  }
-  return Finished(context, absl::OkStatus());
+  // Reads the log (or the case cache, which may): on the executor.
+  return FinishOn(executor_, context,
+                  [this, request, response, page]() -> absl::Status {
+    absl::StatusOr<uint64_t> version = log_->StreamVersion(request->case_id());
+    if (!version.ok()) return version.status();
+    if (*version == 0) {
+      return absl::NotFoundError(
+          absl::StrCat("case ", request->case_id(), " not found"));
+    }
+    const bool backwards =
+        request->direction() == v1::READ_DIRECTION_BACKWARDS;
+    absl::StatusOr<std::vector<storage::Record>> records = log_->ReadStream(
+        request->case_id(), static_cast<uint64_t>(request->from_version()),
+        backwards ? storage::Direction::kBackwards
+                  : storage::Direction::kForwards,
+        *page);
+    if (!records.ok()) return records.status();
+    if (absl::Status s = DecodeInto(*records, response->mutable_events());
+        !s.ok()) {
+      return s;
+    }
+    response->set_case_version(static_cast<int64_t>(*version));
+    if (records->size() == *page && !records->empty()) {
+      const uint64_t last = records->back().version;
+      if (backwards && last > 1) response->set_next_version(last - 1);
+      if (!backwards && last < *version) response->set_next_version(last + 1);
+    }
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* CaseServiceImpl::ReadLog(
@@ -140,21 +148,25 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ReadLog(
   }
   absl::StatusOr<size_t> page = PageSize(request->max_count());
   if (!page.ok()) return Finished(context, page.status());
-  const uint64_t head = log_->HeadPosition();
-  const uint64_t from =
-      std::max<uint64_t>(1, static_cast<uint64_t>(request->from_position()));
-  absl::StatusOr<std::vector<storage::Record>> records =
-      log_->ReadAll(from, *page);
-  if (!records.ok()) return Finished(context, records.status());
-  if (absl::Status s = DecodeInto(*records, response->mutable_events());
-      !s.ok()) {
-    return Finished(context, s);
-  }
-  response->set_head_position(
-      static_cast<int64_t>(std::max(head, log_->HeadPosition())));
-  response->set_next_position(static_cast<int64_t>(
-      records->empty() ? from : records->back().position + 1));
-  return Finished(context, absl::OkStatus());
+  // Reads the log (or the case cache, which may): on the executor.
+  return FinishOn(executor_, context,
+                  [this, request, response, page]() -> absl::Status {
+    const uint64_t head = log_->HeadPosition();
+    const uint64_t from =
+        std::max<uint64_t>(1, static_cast<uint64_t>(request->from_position()));
+    absl::StatusOr<std::vector<storage::Record>> records =
+        log_->ReadAll(from, *page);
+    if (!records.ok()) return records.status();
+    if (absl::Status s = DecodeInto(*records, response->mutable_events());
+        !s.ok()) {
+      return s;
+    }
+    response->set_head_position(
+        static_cast<int64_t>(std::max(head, log_->HeadPosition())));
+    response->set_next_position(static_cast<int64_t>(
+        records->empty() ? from : records->back().position + 1));
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
@@ -164,17 +176,22 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
   if (request->case_id().empty()) {
     return Finished(context, absl::InvalidArgumentError("case_id: is required"));
   }
-  absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
-      cases_->Get(request->case_id());
-  if (!shared.ok()) return Finished(context, shared.status());
-  const absl::CivilDay today = domain::LondonDate(now_());
-  {
-    absl::MutexLock lock(&(*shared)->mu);
-    *response->mutable_state() = domain::ToProto((*shared)->model.state(), today);
-    response->mutable_state()->set_case_version((*shared)->model.version());
-  }
-  response->mutable_state()->set_case_id(request->case_id());
-  return Finished(context, absl::OkStatus());
+  // Reads the log (or the case cache, which may): on the executor.
+  return FinishOn(executor_, context,
+                  [this, request, response]() -> absl::Status {
+    absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
+        cases_->Get(request->case_id());
+    if (!shared.ok()) return shared.status();
+    const absl::CivilDay today = domain::LondonDate(now_());
+    {
+      absl::MutexLock lock(&(*shared)->mu);
+      *response->mutable_state() =
+          domain::ToProto((*shared)->model.state(), today);
+      response->mutable_state()->set_case_version((*shared)->model.version());
+    }
+    response->mutable_state()->set_case_id(request->case_id());
+    return absl::OkStatus();
+  });
 }
 
 // Streams the log from a position: pages of history, then waits on the log

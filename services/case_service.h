@@ -19,6 +19,7 @@
 #include "absl/synchronization/mutex.h"
 #include "ehcp/v1/case_service.grpc.pb.h"
 #include "services/case_commands.h"
+#include "services/executor.h"
 #include "cases/case_cache.h"
 #include "storage/event_log.h"
 
@@ -27,8 +28,10 @@ namespace ehcp::services {
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   // All pointers must outlive the service.
+  // All pointers must outlive the service. Reads run on `executor`.
   CaseServiceImpl(storage::EventLog* log, cases::CaseCache* cases,
-                  CaseCommands* commands, CaseCommands::Clock now);
+                  CaseCommands* commands, Executor* executor,
+                  CaseCommands::Clock now);
   ~CaseServiceImpl() override;
 
   grpc::ServerUnaryReactor* OpenCase(grpc::CallbackServerContext* context,
@@ -66,6 +69,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   storage::EventLog* const log_;
   cases::CaseCache* const cases_;
   CaseCommands* const commands_;
+  Executor* const executor_;
   const CaseCommands::Clock now_;
 
   absl::Mutex mu_;

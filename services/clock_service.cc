@@ -23,29 +23,43 @@ constexpr absl::Duration kMaxIndexWait = absl::Seconds(30);
 ClockServiceImpl::ClockServiceImpl(storage::EventLog* log,
                                    cases::CaseCache* cases,
                                    projections::ClockIndex* index,
+                                   Executor* executor, IndexWaits* waits,
                                    CaseCommands::Clock now)
-    : log_(log), cases_(cases), index_(index), now_(std::move(now)) {}
+    : log_(log),
+      cases_(cases),
+      index_(index),
+      executor_(executor),
+      waits_(waits),
+      now_(std::move(now)) {}
 
-absl::Status ClockServiceImpl::AwaitIndex(grpc::CallbackServerContext* context,
-                                          int64_t min_position) const {
+grpc::ServerUnaryReactor* ClockServiceImpl::Report(
+    grpc::CallbackServerContext* context, int64_t min_position,
+    absl::AnyInvocable<absl::Status() &&> body) {
   if (min_position < 0) {
-    return absl::InvalidArgumentError("min_position: must not be negative");
+    return Finished(context, absl::InvalidArgumentError(
+                                 "min_position: must not be negative"));
   }
-  if (min_position == 0) return absl::OkStatus();
+  if (min_position == 0) return FinishOn(executor_, context, std::move(body));
   const uint64_t wanted = static_cast<uint64_t>(min_position);
   if (wanted > log_->HeadPosition()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "min_position: ", min_position, " is past the log's head (",
-        log_->HeadPosition(), ")"));
+    return Finished(context, absl::InvalidArgumentError(absl::StrCat(
+                                 "min_position: ", min_position,
+                                 " is past the log's head (",
+                                 log_->HeadPosition(), ")")));
   }
-  const absl::Time deadline =
-      std::min(absl::FromChrono(context->deadline()), absl::Now() + kMaxIndexWait);
-  if (!index_->WaitForCheckpoint(wanted, deadline)) {
-    return absl::DeadlineExceededError(absl::StrCat(
-        "the clock index has reached position ", index_->Checkpoint(),
-        ", not yet min_position ", min_position));
-  }
-  return absl::OkStatus();
+  const absl::Time deadline = std::min(absl::FromChrono(context->deadline()),
+                                       absl::Now() + kMaxIndexWait);
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  waits_->Wait(wanted, deadline,
+               [this, reactor, body = std::move(body)](
+                   absl::Status reached) mutable {
+                 if (!reached.ok()) {
+                   reactor->Finish(ToGrpcStatus(reached));
+                   return;
+                 }
+                 FinishOn(executor_, reactor, std::move(body));
+               });
+  return reactor;
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
@@ -67,11 +81,12 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
     }
     as_known_at = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
   }
-  absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
-      cases_->Get(request->case_id());
-  if (!shared.ok()) return Finished(context, shared.status());
-  // Evaluated under the model's lock; the call finishes after it.
-  const absl::Status evaluated = [&]() -> absl::Status {
+  // The case may have to be read from the log: on the executor.
+  return FinishOn(executor_, context, [this, request, response, as_of,
+                                       as_known_at]() -> absl::Status {
+    absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
+        cases_->Get(request->case_id());
+    if (!shared.ok()) return shared.status();
     absl::MutexLock lock(&(*shared)->mu);
     const domain::CaseModel& model = (*shared)->model;
     const std::vector<const v1::Event*> events = model.Events();
@@ -96,8 +111,7 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
     }
     response->set_case_version(version);
     return absl::OkStatus();
-  }();
-  return Finished(context, evaluated);
+  });
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(
@@ -126,22 +140,22 @@ grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(
   filter.due_from = *due_from;
   filter.due_to = *due_to;
   filter.as_of = *as_of;
-  if (absl::Status s = AwaitIndex(context, request->min_position()); !s.ok()) {
-    return Finished(context, s);
-  }
-  projections::PageRequest page;
-  page.page_size = request->page_size();
-  page.page_token = request->page_token();
-  absl::StatusOr<projections::BreachPage> result =
-      index_->ListBreaches(filter, page);
-  if (!result.ok()) return Finished(context, result.status());
-  for (const projections::Breach& breach : result->breaches) {
-    *response->add_clocks() =
-        ToProto(breach.row, breach.case_id, breach.la_code);
-  }
-  response->set_next_page_token(result->next_page_token);
-  response->set_as_of(domain::FormatDate(result->as_of));
-  return Finished(context, absl::OkStatus());
+  return Report(context, request->min_position(),
+                [this, request, response, filter]() -> absl::Status {
+    projections::PageRequest page;
+    page.page_size = request->page_size();
+    page.page_token = request->page_token();
+    absl::StatusOr<projections::BreachPage> result =
+        index_->ListBreaches(filter, page);
+    if (!result.ok()) return result.status();
+    for (const projections::Breach& breach : result->breaches) {
+      *response->add_clocks() =
+          ToProto(breach.row, breach.case_id, breach.la_code);
+    }
+    response->set_next_page_token(result->next_page_token);
+    response->set_as_of(domain::FormatDate(result->as_of));
+    return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::GetReviewBacklog(
@@ -151,12 +165,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetReviewBacklog(
   absl::StatusOr<absl::CivilDay> as_of =
       ParseAsOf(request->as_of(), domain::LondonDate(now_()));
   if (!as_of.ok()) return Finished(context, as_of.status());
-  if (absl::Status s = AwaitIndex(context, request->min_position()); !s.ok()) {
-    return Finished(context, s);
-  }
+  return Report(context, request->min_position(),
+                [this, request, response, as_of = *as_of]() -> absl::Status {
   absl::StatusOr<projections::BacklogReport> report =
-      index_->ReviewBacklog(request->la_code(), *as_of);
-  if (!report.ok()) return Finished(context, report.status());
+      index_->ReviewBacklog(request->la_code(), as_of);
+  if (!report.ok()) return report.status();
   for (const projections::ClockBacklog& clock : report->clocks) {
     v1::ClockBacklog* out = response->add_clocks();
     out->set_clock_id(clock.clock_id);
@@ -178,19 +191,19 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetReviewBacklog(
   }
   response->set_as_of(domain::FormatDate(report->as_of));
   response->set_la_code(report->la_code);
-  return Finished(context, absl::OkStatus());
+  return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
     grpc::CallbackServerContext* context,
     const v1::GetTimelinessRequest* request,
     v1::GetTimelinessResponse* response) {
-  if (absl::Status s = AwaitIndex(context, request->min_position()); !s.ok()) {
-    return Finished(context, s);
-  }
+  return Report(context, request->min_position(),
+                [this, request, response]() -> absl::Status {
   absl::StatusOr<projections::TimelinessReport> report =
       index_->Timeliness(request->la_code(), request->year());
-  if (!report.ok()) return Finished(context, report.status());
+  if (!report.ok()) return report.status();
   const domain::TimelinessSummary& s = report->summary;
   response->set_year(s.year);
   response->set_la_code(report->la_code);
@@ -205,7 +218,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
       ToProto(s.decisions_including_exceptions);
   *response->mutable_decisions_excluding_exceptions() =
       ToProto(s.decisions_excluding_exceptions);
-  return Finished(context, absl::OkStatus());
+  return absl::OkStatus();
+  });
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
@@ -224,12 +238,15 @@ grpc::ServerUnaryReactor* ClockServiceImpl::RebuildProjections(
     grpc::CallbackServerContext* context,
     const v1::RebuildProjectionsRequest* /*request*/,
     v1::RebuildProjectionsResponse* response) {
-  absl::StatusOr<projections::RebuildResult> result = index_->Rebuild();
-  if (!result.ok()) return Finished(context, result.status());
-  response->set_checkpoint(static_cast<int64_t>(result->checkpoint));
-  response->set_events_read(static_cast<int64_t>(result->events_read));
-  response->set_indexed_cases(static_cast<int64_t>(result->indexed_cases));
-  return Finished(context, absl::OkStatus());
+  // Long: on the executor, never on a gRPC thread.
+  return FinishOn(executor_, context, [this, response]() -> absl::Status {
+    absl::StatusOr<projections::RebuildResult> result = index_->Rebuild();
+    if (!result.ok()) return result.status();
+    response->set_checkpoint(static_cast<int64_t>(result->checkpoint));
+    response->set_events_read(static_cast<int64_t>(result->events_read));
+    response->set_indexed_cases(static_cast<int64_t>(result->indexed_cases));
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace ehcp::services

@@ -14,6 +14,8 @@
 #include "ehcp/v1/clock_service.grpc.pb.h"
 #include "projections/clock_index.h"
 #include "services/case_commands.h"
+#include "services/executor.h"
+#include "services/index_waits.h"
 #include "cases/case_cache.h"
 #include "storage/event_log.h"
 
@@ -23,7 +25,8 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
  public:
   // All pointers must outlive the service.
   ClockServiceImpl(storage::EventLog* log, cases::CaseCache* cases,
-                   projections::ClockIndex* index, CaseCommands::Clock now);
+                   projections::ClockIndex* index, Executor* executor,
+                   IndexWaits* waits, CaseCommands::Clock now);
 
   grpc::ServerUnaryReactor* GetCaseClocks(
       grpc::CallbackServerContext* context,
@@ -51,15 +54,20 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
       v1::RebuildProjectionsResponse* response) override;
 
  private:
-  // OK once the index has applied the log up to `min_position` (0: at
-  // once); DEADLINE_EXCEEDED when the call's deadline comes first;
-  // INVALID_ARGUMENT for a negative position or one past the log's head.
-  absl::Status AwaitIndex(grpc::CallbackServerContext* context,
-                          int64_t min_position) const;
+  // Runs the report `body` on the executor once the index has applied the
+  // log up to `min_position` (0: at once), and finishes the call with its
+  // status; DEADLINE_EXCEEDED when the call's deadline (at most 30 s) comes
+  // first; INVALID_ARGUMENT for a negative position or one past the log's
+  // head. Nothing waits on a thread meanwhile.
+  grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* context,
+                                   int64_t min_position,
+                                   absl::AnyInvocable<absl::Status() &&> body);
 
   storage::EventLog* const log_;
   cases::CaseCache* const cases_;
   projections::ClockIndex* const index_;
+  Executor* const executor_;
+  IndexWaits* const waits_;
   const CaseCommands::Clock now_;
 };
 

@@ -17,4 +17,21 @@ grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context,
   return reactor;
 }
 
+void FinishOn(Executor* executor, grpc::ServerUnaryReactor* reactor,
+              absl::AnyInvocable<absl::Status() &&> body) {
+  const bool accepted =
+      executor->Submit([reactor, body = std::move(body)]() mutable {
+        reactor->Finish(ToGrpcStatus(std::move(body)()));
+      });
+  if (!accepted) reactor->Finish(ToGrpcStatus(executor->BusyStatus()));
+}
+
+grpc::ServerUnaryReactor* FinishOn(Executor* executor,
+                                   grpc::CallbackServerContext* context,
+                                   absl::AnyInvocable<absl::Status() &&> body) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FinishOn(executor, reactor, std::move(body));
+  return reactor;
+}
+
 }  // namespace ehcp::services

@@ -3,10 +3,12 @@
 #ifndef EHCP_SERVICES_GRPC_STATUS_H_
 #define EHCP_SERVICES_GRPC_STATUS_H_
 
+#include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
+#include "services/executor.h"
 
 namespace ehcp::services {
 
@@ -18,6 +20,17 @@ grpc::Status ToGrpcStatus(const absl::Status& status);
 // reactor: `return Finished(context, status);` in a callback method.
 grpc::ServerUnaryReactor* Finished(grpc::CallbackServerContext* context,
                                    const absl::Status& status);
+
+// Runs `body` on `executor` (executor.h) and finishes the call with the
+// status it returns; RESOURCE_EXHAUSTED at once when the executor's queue
+// is full. For work that may touch the disk or take long: the gRPC thread
+// only hands it off. `body` may fill the response; it runs at most once.
+grpc::ServerUnaryReactor* FinishOn(Executor* executor,
+                                   grpc::CallbackServerContext* context,
+                                   absl::AnyInvocable<absl::Status() &&> body);
+// The same for a reactor already taken (after a wait).
+void FinishOn(Executor* executor, grpc::ServerUnaryReactor* reactor,
+              absl::AnyInvocable<absl::Status() &&> body);
 
 }  // namespace ehcp::services
 

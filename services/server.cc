@@ -39,14 +39,18 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
                                     server->log_.get(), index_options);
   if (!index.ok()) return index.status();
   server->index_ = *std::move(index);
+  server->executor_ = std::make_unique<Executor>(
+      "reads and reports", options.worker_threads, options.max_queued_work);
+  server->waits_ = std::make_unique<IndexWaits>(server->index_.get());
   server->commands_ = std::make_unique<CaseCommands>(
-      server->log_.get(), server->cases_.get(), options.now);
+      server->log_.get(), server->cases_.get(), server->executor_.get(),
+      options.now);
   server->service_ = std::make_unique<CaseServiceImpl>(
       server->log_.get(), server->cases_.get(), server->commands_.get(),
-      options.now);
+      server->executor_.get(), options.now);
   server->clocks_ = std::make_unique<ClockServiceImpl>(
       server->log_.get(), server->cases_.get(), server->index_.get(),
-      options.now);
+      server->executor_.get(), server->waits_.get(), options.now);
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -77,9 +81,13 @@ void EhcpServer::Shutdown(absl::Duration grace) {
   shut_down_ = true;
   if (server_ != nullptr) {
     service_->StopSubscriptions();
+    // Waits end (UNAVAILABLE) and queued work runs, so that every call
+    // can finish before gRPC's grace period ends.
+    if (waits_ != nullptr) waits_->Shutdown();
     server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
     server_->Wait();
   }
+  if (executor_ != nullptr) executor_->Shutdown();
   if (index_ != nullptr) index_->Close();
   if (log_ != nullptr) log_->Close();
 }

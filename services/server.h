@@ -20,6 +20,8 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "services/case_commands.h"
+#include "services/executor.h"
+#include "services/index_waits.h"
 
 namespace grpc {
 class Server;
@@ -55,6 +57,10 @@ struct ServerOptions {
   // that the append path, the clock index and the queries share; least
   // recently used cases are dropped beyond it and read again when needed.
   size_t case_cache_bytes = size_t{256} << 20;
+  // Worker threads for reads, reports and rebuilds, and how many such
+  // calls may wait for one before RESOURCE_EXHAUSTED.
+  int worker_threads = 4;
+  size_t max_queued_work = 1024;
   // Largest request accepted, in bytes (larger: RESOURCE_EXHAUSTED).
   int max_message_bytes = 4 << 20;
   // The current instant; tests pass a fixed clock.
@@ -91,6 +97,9 @@ class EhcpServer {
   std::unique_ptr<storage::EventLog> log_;
   std::unique_ptr<projections::ClockIndex> index_;
   std::unique_ptr<cases::CaseCache> cases_;
+  // Reads, reports and rebuilds run here, never on gRPC threads.
+  std::unique_ptr<Executor> executor_;
+  std::unique_ptr<IndexWaits> waits_;
   std::unique_ptr<CaseCommands> commands_;
   std::unique_ptr<CaseServiceImpl> service_;
   std::unique_ptr<ClockServiceImpl> clocks_;
