@@ -76,6 +76,19 @@ absl::Status ClockIndex::Impl::CheckFamilies() const {
 }
 
 absl::Status ClockIndex::Impl::OpenDatabase() {
+  absl::MutexLock apply_lock(&apply_mu_);
+  return OpenDatabaseLocked();
+}
+
+absl::Status ClockIndex::Impl::OpenDatabaseLocked() {
+  {
+    absl::WriterMutexLock db_lock(&db_mu_);
+    EHCP_RETURN_IF_ERROR(OpenHandlesLocked());
+  }
+  return LoadMeta();
+}
+
+absl::Status ClockIndex::Impl::OpenHandlesLocked() {
   EHCP_RETURN_IF_ERROR(CheckFamilies());
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
@@ -98,21 +111,17 @@ absl::Status ClockIndex::Impl::OpenDatabase() {
     descriptors.emplace_back(name, family);
   }
 
-  absl::MutexLock apply_lock(&apply_mu_);
-  {
-    absl::WriterMutexLock db_lock(&db_mu_);
-    rocksdb::DB* db = nullptr;
-    EHCP_RETURN_IF_ERROR(FromRocksDb(
-        rocksdb::DB::Open(db_options, dir_, descriptors, &handles_, &db),
-        absl::StrCat("clock index: open ", dir_)));
-    db_.reset(db);
-    families_.late = handles_[1];
-    families_.stopped = handles_[2];
-    families_.cases = handles_[3];
-    families_.las = handles_[4];
-    families_.meta = handles_[5];
-  }
-  return LoadMeta();
+  rocksdb::DB* db = nullptr;
+  EHCP_RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::Open(db_options, dir_, descriptors, &handles_, &db),
+      absl::StrCat("clock index: open ", dir_)));
+  db_.reset(db);
+  families_.late = handles_[1];
+  families_.stopped = handles_[2];
+  families_.cases = handles_[3];
+  families_.las = handles_[4];
+  families_.meta = handles_[5];
+  return absl::OkStatus();
 }
 
 absl::Status ClockIndex::Impl::LoadMeta() {
@@ -247,7 +256,8 @@ IndexStatus ClockIndex::Impl::Status() const {
   status.lag =
       status.head > status.checkpoint ? status.head - status.checkpoint : 0;
   status.indexed_cases = indexed_cases_.load();
-  status.rebuilding = rebuilding_.load();
+  status.rebuild = Progress();
+  status.rebuilding = rebuilding_.load() || status.rebuild.running;
   absl::MutexLock lock(&mu_);
   status.tailer_error = tailer_error_;
   return status;
@@ -295,6 +305,11 @@ void ClockIndex::Impl::Close() {
     closing_ = true;
   }
   stopping_.store(true);
+  {
+    // A rebuild under way stops after its current batch.
+    absl::MutexLock lock(&progress_mu_);
+    if (beside_ != nullptr) beside_->stopping_.store(true);
+  }
   wake_->Signal();
   if (tailer_.joinable()) tailer_.join();
   std::multimap<uint64_t, Waiter> waiters;
@@ -306,18 +321,21 @@ void ClockIndex::Impl::Close() {
   {
     absl::MutexLock apply_lock(&apply_mu_);
     absl::WriterMutexLock db_lock(&db_mu_);
-    if (db_ != nullptr) {
-      for (rocksdb::ColumnFamilyHandle* handle : handles_) {
-        db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-      }
-      handles_.clear();
-      families_ = IndexFamilies();
-      db_->Close().PermitUncheckedError();
-      db_.reset();
-    }
+    CloseDatabaseLocked();
   }
   absl::MutexLock lock(&mu_);
   closed_ = true;
+}
+
+void ClockIndex::Impl::CloseDatabaseLocked() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
+    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
+  }
+  handles_.clear();
+  families_ = IndexFamilies();
+  db_->Close().PermitUncheckedError();
+  db_.reset();
 }
 
 // ---------------------------------------------------------------------------
@@ -343,6 +361,7 @@ absl::StatusOr<std::unique_ptr<ClockIndex>> ClockIndex::Open(
     return absl::ErrnoToStatus(
         error.value(), absl::StrCat("clock index: create directory ", dir));
   }
+  EHCP_RETURN_IF_ERROR(Impl::RecoverFromSwap(dir));
   auto impl = std::make_unique<Impl>(dir, log, options);
   EHCP_RETURN_IF_ERROR(impl->OpenDatabase());
   if (options.start_tailer) impl->StartTailer();

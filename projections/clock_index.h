@@ -164,6 +164,20 @@ struct TimelinessReport {
   domain::TimelinessSummary summary;
 };
 
+// A rebuild under way (IndexStatus::rebuild).
+struct RebuildProgress {
+  bool running = false;
+  // "scanning" (finding each case's last record), "indexing", "catching
+  // up" or "swapping".
+  std::string phase;
+  // Log records indexed so far, of `target` (the head when it began).
+  uint64_t events_read = 0;
+  uint64_t target = 0;
+  double events_per_second = 0;
+  // Time left at that rate (zero when unknown).
+  absl::Duration eta = absl::ZeroDuration();
+};
+
 // Where the index stands.
 struct IndexStatus {
   // The last log position the index reflects (0 while a rebuild runs).
@@ -180,6 +194,8 @@ struct IndexStatus {
   // The last error the background tailer met (OK when its last pass
   // succeeded). It retries every Options::poll_interval.
   absl::Status tailer_error;
+  // The rebuild under way, if any (Rebuild builds beside the live index).
+  RebuildProgress rebuild;
 };
 
 struct RebuildResult {
@@ -261,14 +277,19 @@ class ClockIndex {
   // Checkpoint, log head, lag and case count. Cheap.
   IndexStatus Status() const;
 
-  // Wipes the index — every key, the checkpoint included, in one atomic
-  // WriteBatch (DeleteRange over every family) — and replays the log from
-  // position 1 to its head as it was when the call began, on the calling
-  // thread. Each case is evaluated once, in the batch holding its last
-  // event. Returns the position reached, the records read and the cases
-  // indexed; UNAVAILABLE if the index is closed meanwhile (the tailer then
-  // finishes the rebuild after a reopen); the errors of CatchUp otherwise.
-  // Concurrent queries see a partial index until it returns.
+  // Builds a new index from the log beside the live one (in `dir`.rebuild:
+  // a first pass finds each case's last record up to the head as it was
+  // when the call began, a second indexes each case once, in the batch
+  // holding that record), brings it up to the log's head, and swaps it in
+  // for the live one. Meanwhile the live index goes on tailing and
+  // answering queries; during the swap (a close, two renames and an open)
+  // queries wait for a moment. Progress shows in Status().rebuild. Returns
+  // the position the new index reached, the records read and the cases
+  // indexed; FAILED_PRECONDITION when a rebuild is already running;
+  // UNAVAILABLE if the index is closed meanwhile (the live index is kept,
+  // and the unfinished one is removed at the next Open); the errors of
+  // CatchUp otherwise. A crash during the swap is finished or undone at the
+  // next Open.
   absl::StatusOr<RebuildResult> Rebuild();
 
   // Late clocks as of filter.as_of, one page of them. Returns:

@@ -77,6 +77,10 @@ class ClockIndex::Impl {
 
   // clock_index.cc
   absl::Status OpenDatabase();
+  absl::Status OpenDatabaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  void CloseDatabaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // Opens the RocksDB database and its families (no meta read).
+  absl::Status OpenHandlesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
   void StartTailer();
   bool WaitForCheckpoint(uint64_t position, absl::Time deadline) const;
   uint64_t NotifyAtCheckpoint(uint64_t position,
@@ -88,7 +92,19 @@ class ClockIndex::Impl {
 
   // index_writer.cc
   absl::Status CatchUpTo(uint64_t position);
+  // Wipes this index and replays the log into it (the beside index of a
+  // Rebuild).
+  absl::StatusOr<RebuildResult> RebuildInPlace();
+
+  // index_rebuild.cc
+  // Builds a new index beside this one (in dir + ".rebuild") and swaps it
+  // in once it has caught up; queries keep reading this one meanwhile.
   absl::StatusOr<RebuildResult> Rebuild();
+  // Finishes or undoes a swap a crash interrupted, and removes a beside
+  // index a crash left unfinished. Before Open.
+  static absl::Status RecoverFromSwap(const std::string& dir);
+  // The rebuild under way, if any.
+  RebuildProgress Progress() const;
 
   cases::CaseCache* cases() const { return cases_; }
 
@@ -182,6 +198,14 @@ class ClockIndex::Impl {
   std::atomic<bool> stopping_{false};
 
   std::shared_ptr<Wake> wake_ = std::make_shared<Wake>();
+
+  // One Rebuild at a time; the beside index being built, for Progress.
+  absl::Mutex rebuild_mu_;
+  mutable absl::Mutex progress_mu_;
+  Impl* beside_ ABSL_GUARDED_BY(progress_mu_) = nullptr;
+  uint64_t beside_target_ ABSL_GUARDED_BY(progress_mu_) = 0;
+  absl::Time beside_started_ ABSL_GUARDED_BY(progress_mu_);
+  const char* beside_phase_ ABSL_GUARDED_BY(progress_mu_) = "";
   std::thread tailer_;
 };
 

@@ -279,7 +279,7 @@ absl::Status ClockIndex::Impl::IndexCase(
   return absl::OkStatus();
 }
 
-absl::StatusOr<RebuildResult> ClockIndex::Impl::Rebuild() {
+absl::StatusOr<RebuildResult> ClockIndex::Impl::RebuildInPlace() {
   absl::MutexLock lock(&apply_mu_);
   if (stopping_.load()) return ClosedError();
   const uint64_t target = log_->HeadPosition();

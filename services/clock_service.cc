@@ -231,6 +231,15 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
   response->set_head_position(static_cast<int64_t>(status.head));
   response->set_lag(static_cast<int64_t>(status.lag));
   response->set_indexed_cases(static_cast<int64_t>(status.indexed_cases));
+  if (status.rebuild.running) {
+    v1::RebuildProgress* rebuild = response->mutable_rebuild();
+    rebuild->set_running(true);
+    rebuild->set_phase(status.rebuild.phase);
+    rebuild->set_events_read(static_cast<int64_t>(status.rebuild.events_read));
+    rebuild->set_target(static_cast<int64_t>(status.rebuild.target));
+    rebuild->set_events_per_second(status.rebuild.events_per_second);
+    rebuild->set_eta_seconds(absl::ToInt64Seconds(status.rebuild.eta));
+  }
   return Finished(context, absl::OkStatus());
 }
 

@@ -277,8 +277,9 @@ const std::vector<CommandSpec>& Commands() {
        "ehcpctl projection",
        "Prints the clock index's checkpoint (the last log position it has\n"
        "applied), the log's head position, the lag between them (events not\n"
-       "yet in the reports of breaches, backlog and timeliness) and how many\n"
-       "cases it holds clocks for.\n"
+       "yet in the reports of breaches, backlog and timeliness), how many\n"
+       "cases it holds clocks for, and a rebuild under way: its phase, the\n"
+       "events indexed of the total, the rate and the time left.\n"
        "\n"
        "Examples:\n"
        "  ehcpctl projection\n"
@@ -289,12 +290,14 @@ const std::vector<CommandSpec>& Commands() {
       {"rebuild",
        "Rebuild the clock index from the start of the log",
        "ehcpctl rebuild",
-       "Discards the clock index and rebuilds it from the whole log; returns\n"
-       "when the rebuild has caught up with the log as it was when the call\n"
-       "began, printing the position reached, the events read and the cases\n"
-       "indexed (a line on standard error says it has started). On a large\n"
-       "log this takes a while: the call may take up to 600 seconds unless\n"
-       "--timeout says otherwise (connecting: 10 seconds, or --timeout).\n"
+       "Builds a new clock index from the whole log beside the live one,\n"
+       "which goes on answering reports, and swaps it in once it has caught\n"
+       "up with the log; then prints the position reached, the events read\n"
+       "and the cases indexed. Meanwhile standard error shows a progress\n"
+       "line (events indexed, rate, time left), as `ehcpctl projection`\n"
+       "does. On a large log this takes a while: the call may take up to\n"
+       "600 seconds unless --timeout says otherwise (connecting: 10\n"
+       "seconds, or --timeout).\n"
        "\n"
        "Examples:\n"
        "  ehcpctl rebuild\n"

@@ -3,11 +3,14 @@
 #include <algorithm>
 #include <filesystem>
 #include <set>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
 #include "tools/event_files.h"
 #include "tools/render.h"
@@ -450,8 +453,25 @@ int Rebuild(const GlobalOptions& global, CaseClient& client, std::ostream& out,
       << absl::StrFormat("%gs", absl::ToDoubleSeconds(global.call_timeout))
       << ")...\n";
   err.flush();
-  absl::StatusOr<v1::RebuildProjectionsResponse> response =
-      client.RebuildProjections(v1::RebuildProjectionsRequest());
+  // The call returns when the new index is swapped in; meanwhile a progress
+  // line, rewritten in place, from the projection status once a second.
+  absl::StatusOr<v1::RebuildProjectionsResponse> response;
+  absl::Notification done;
+  std::thread call([&] {
+    response = client.RebuildProjections(v1::RebuildProjectionsRequest());
+    done.Notify();
+  });
+  bool progress_shown = false;
+  while (!done.WaitForNotificationWithTimeout(absl::Seconds(1))) {
+    absl::StatusOr<v1::GetProjectionStatusResponse> status =
+        client.GetProjectionStatus(v1::GetProjectionStatusRequest());
+    if (!status.ok() || !status->rebuild().running()) continue;
+    err << "\r" << RebuildProgressText(status->rebuild()) << "\x1b[K";
+    err.flush();
+    progress_shown = true;
+  }
+  call.join();
+  if (progress_shown) err << "\n";
   if (!response.ok()) return Fail(err, response.status());
   if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
   out << RebuildText(*response);

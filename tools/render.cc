@@ -518,7 +518,28 @@ std::string ProjectionStatusText(const v1::GetProjectionStatusResponse& r) {
                   ? std::string("0 (up to date)")
                   : absl::StrCat(r.lag(), r.lag() == 1 ? " event" : " events")},
       {"indexed cases", absl::StrCat(r.indexed_cases())},
+      {"rebuild", r.rebuild().running() ? RebuildProgressText(r.rebuild())
+                                        : std::string("none running")},
   });
+}
+
+std::string RebuildProgressText(const v1::RebuildProgress& p) {
+  std::string text = absl::StrCat(p.phase(), ": ", p.events_read(), " of ",
+                                   p.target(), " events");
+  if (p.target() > 0) {
+    absl::StrAppend(&text, absl::StrFormat(" (%.0f%%)",
+                                           100.0 * static_cast<double>(
+                                                       p.events_read()) /
+                                               static_cast<double>(p.target())));
+  }
+  if (p.events_per_second() > 0) {
+    absl::StrAppend(&text, absl::StrFormat(", %.0f events/s",
+                                           p.events_per_second()));
+  }
+  if (p.eta_seconds() > 0) {
+    absl::StrAppend(&text, ", about ", p.eta_seconds(), " s left");
+  }
+  return text;
 }
 
 std::string RebuildText(const v1::RebuildProjectionsResponse& r) {

@@ -149,6 +149,9 @@ std::string ProjectionStatusText(
 // `rebuild`: one line saying what the rebuild reached: events read, cases
 // indexed, the log position.
 std::string RebuildText(const v1::RebuildProjectionsResponse& response);
+// A rebuild's progress, one line: "indexing: 1200 of 5000 events (24%),
+// 800 events/s, about 5 s left".
+std::string RebuildProgressText(const v1::RebuildProgress& progress);
 
 // `message` in protobuf's JSON mapping, indented when `pretty` (a newline
 // ends pretty output), else on one line. INTERNAL if protobuf cannot print

@@ -289,6 +289,22 @@ TEST(ClockRenderTest, AnEmptyYearHasNoMean) {
   EXPECT_THAT(text, HasSubstr("mean weeks, request to plan             -\n"));
 }
 
+TEST(ClockRenderTest, ARebuildsProgressSaysHowFarHowFastAndHowLong) {
+  v1::RebuildProgress p;
+  p.set_running(true);
+  p.set_phase("indexing");
+  p.set_events_read(1200);
+  p.set_target(5000);
+  p.set_events_per_second(800);
+  p.set_eta_seconds(5);
+  EXPECT_EQ(RebuildProgressText(p),
+            "indexing: 1200 of 5000 events (24%), 800 events/s, about 5 s "
+            "left");
+  p.clear_events_per_second();
+  p.clear_eta_seconds();
+  EXPECT_EQ(RebuildProgressText(p), "indexing: 1200 of 5000 events (24%)");
+}
+
 TEST(ClockRenderTest, ProjectionStatusSaysTheLag) {
   v1::GetProjectionStatusResponse r;
   r.set_checkpoint(120);
@@ -299,7 +315,8 @@ TEST(ClockRenderTest, ProjectionStatusSaysTheLag) {
             "checkpoint     120\n"
             "head           125\n"
             "lag            5 events\n"
-            "indexed cases  14\n");
+            "indexed cases  14\n"
+            "rebuild        none running\n");
   r.set_checkpoint(125);
   r.set_lag(0);
   EXPECT_THAT(ProjectionStatusText(r), HasSubstr("lag            0 (up to "
