@@ -169,9 +169,10 @@ struct CaseLengthResult {
 // advice ids) to `short_events` and `long_events` events. Then two timed
 // windows with `clients` clients appending one event per call (the next
 // advice request or receipt) round-robin over their own cases: first the
-// short cases, then the long ones. Each client gets enough cases that none
-// grows by more than about 10 % (`expected_rate`: appends per second to
-// size for).
+// short cases, then the long ones. Each client gets enough cases that a
+// short case grows by about 10 events at most over its warm-up and window,
+// a long one by about 10 % (`expected_rate`: the appends per second to
+// size the pools for).
 absl::StatusOr<CaseLengthResult> MeasureEhcpdCaseLength(
     const CompareConfig& config, const std::string& binary, int clients,
     int short_events, int long_events, double expected_rate);

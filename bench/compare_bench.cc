@@ -438,6 +438,12 @@ class Bench {
       others_.push_back(others);
     }
     std::string notes = result->notes;
+    if (store != "rocksdb" && f.events > 0) {
+      // The load client's own CPU (this process), for reading "others".
+      notes = absl::StrCat(absl::StrFormat("client cpu %.0f us/ev",
+                                           f.cpu_seconds * 1e6 / f.events),
+                           notes.empty() ? "" : "; ", notes);
+    }
     if (f.errors > 0) {
       ++failures_;
       errors_ += static_cast<int64_t>(f.errors);
