@@ -209,6 +209,9 @@ absl::Status ParseFlags(int argc, char** argv, Flags* flags, bool* help) {
     }
     if (absl::Status s = SetFlag(name, value, flags); !s.ok()) return s;
   }
+  if (!flags->rocksdb && !flags->postgres && !flags->ehcpd_store) {
+    return absl::InvalidArgumentError("--only: names no store");
+  }
   if (flags->smoke) {
     if (!flags->reps_set) flags->reps = 1;
     if (!flags->seconds_set) flags->seconds = 0.3;

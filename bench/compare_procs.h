@@ -63,8 +63,8 @@ absl::StatusOr<std::string> RunCommand(const std::vector<std::string>& argv,
                                        const std::string& log_path,
                                        std::chrono::seconds timeout);
 
-// Waits for `pid` for at most `timeout`: its wait status, or nullopt if it
-// is still running.
+// Waits for `pid` for at most `timeout`: its wait status (0 when it is not,
+// or no longer, a child of this process), or nullopt if it still runs.
 std::optional<int> WaitFor(pid_t pid, std::chrono::milliseconds timeout);
 
 // Sends SIGTERM, waits up to `grace`, then SIGKILL and waits. Returns the
