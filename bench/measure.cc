@@ -96,6 +96,10 @@ Figures Summarize(const std::vector<Tally>& tallies, const Window::Span& span) {
   }
   figures.p50_micros = Quantile(latencies, 0.50);
   figures.p99_micros = Quantile(latencies, 0.99);
+  figures.p999_micros = Quantile(latencies, 0.999);
+  if (!latencies.empty()) {
+    figures.max_micros = *std::max_element(latencies.begin(), latencies.end());
+  }
   return figures;
 }
 

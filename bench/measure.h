@@ -103,6 +103,8 @@ struct Figures {
   std::string first_error;
   double p50_micros = 0;
   double p99_micros = 0;
+  double p999_micros = 0;
+  double max_micros = 0;
 
   double OpsPerSecond() const { return seconds > 0 ? ops / seconds : 0; }
   double EventsPerSecond() const { return seconds > 0 ? events / seconds : 0; }

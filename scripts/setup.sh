@@ -10,6 +10,7 @@ PACKAGES=(
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgrpc++-dev libgrpc-dev librocksdb-dev libabsl-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  postgresql-15 libpq-dev
 )
 # Node.js and npm only fetch buf; any installed npm will do (some machines
 # carry a newer Node.js than Debian's, which Debian's npm would conflict with).
