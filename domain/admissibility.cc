@@ -288,10 +288,23 @@ absl::Status Decide(const CaseModel& model,
                    [](const v1::Event* a, const v1::Event* b) {
                      return JourneyBefore(*a, *b);
                    });
-  const bool in_order =
-      std::none_of(proposed.begin(), proposed.end(), IsCorrection) &&
-      (model.journey().empty() || order.empty() ||
-       JourneyBefore(*model.journey().back(), *order.front()));
+  const bool corrects =
+      std::any_of(proposed.begin(), proposed.end(), IsCorrection);
+  bool in_order = !corrects && (model.journey().empty() || order.empty() ||
+                                JourneyBefore(*model.journey().back(),
+                                              *order.front()));
+  if (!in_order && !corrects && order.size() == 1) {
+    // One event recorded out of the same-day order: judged alone when it is
+    // independent of the events it sorts before (case_model.h), since each
+    // of them meets the same state with it as without it, and it meets the
+    // state they leave as it would the state before them.
+    const std::vector<const v1::Event*>& journey = model.journey();
+    size_t pos = journey.size();
+    while (pos > 0 && JourneyBefore(*order.front(), *journey[pos - 1])) --pos;
+    in_order = SameDayCommutes(
+        *order.front(),
+        absl::MakeConstSpan(journey.data() + pos, journey.size() - pos));
+  }
   if (!in_order) return DecideWhole(model.Events(), proposed);
 
   JourneyStarts starts = model.starts();

@@ -19,7 +19,58 @@ size_t EventBytes(const v1::Event& e) {
   return sizeof(v1::Event) + 2 * e.ByteSizeLong() + 3 * sizeof(void*) + 64;
 }
 
+bool IsAdvice(const v1::Event& e) {
+  return e.payload().has_advice_requested() ||
+         e.payload().has_advice_received();
+}
+
+const std::string& AdviceId(const v1::Event& e) {
+  return e.payload().has_advice_requested()
+             ? e.payload().advice_requested().advice_id()
+             : e.payload().advice_received().advice_id();
+}
+
+// Where `e` goes in `journey` (journey order): after every event that does
+// not sort after it.
+size_t InsertionPoint(const std::vector<const v1::Event*>& journey,
+                      const v1::Event& e) {
+  size_t pos = journey.size();
+  while (pos > 0 && JourneyBefore(e, *journey[pos - 1])) --pos;
+  return pos;
+}
+
+// The events of `journey` from `pos`, when all lie on e's day and e may be
+// folded after them (SameDayCommutes); nullopt otherwise.
+std::optional<absl::Span<const v1::Event* const>> CommutingTail(
+    const std::vector<const v1::Event*>& journey, const v1::Event& e) {
+  if (!IsAdvice(e) || journey.empty() ||
+      journey.back()->occurred_on() != e.occurred_on()) {
+    return std::nullopt;
+  }
+  size_t pos = journey.size();
+  while (pos > 0 && JourneyBefore(e, *journey[pos - 1])) {
+    --pos;
+    if (journey.size() - pos > 64) return std::nullopt;
+  }
+  absl::Span<const v1::Event* const> later(journey.data() + pos,
+                                           journey.size() - pos);
+  if (!SameDayCommutes(e, later)) return std::nullopt;
+  return later;
+}
+
 }  // namespace
+
+bool SameDayCommutes(const v1::Event& e,
+                     absl::Span<const v1::Event* const> later) {
+  if (!IsAdvice(e) || later.size() > 64) return false;
+  for (const v1::Event* l : later) {
+    if (!IsAdvice(*l) || AdviceId(*l) == AdviceId(e) ||
+        l->occurred_on() != e.occurred_on()) {
+      return false;
+    }
+  }
+  return true;
+}
 
 CaseModel::CaseModel(std::string case_id)
     : case_id_(std::move(case_id)), bytes_(sizeof(CaseModel)) {
@@ -82,7 +133,14 @@ absl::Status CaseModel::Extend(absl::Span<const v1::Event> events) {
       continue;
     }
     if (!journey_.empty() && JourneyBefore(e, *journey_.back())) {
-      refold = true;
+      if (!CommutingTail(journey_, e)) {
+        refold = true;
+        continue;
+      }
+      // Recorded out of the same-day order, but independent of what it
+      // sorts before: in its place in the journey, folded last.
+      journey_.insert(journey_.begin() + InsertionPoint(journey_, e), &e);
+      state_ = Evolve(std::move(state_), e);
       continue;
     }
     journey_.push_back(&e);
@@ -118,10 +176,14 @@ void CaseModel::RefoldClocks(int64_t to) {
   prefix.reserve(static_cast<size_t>(to));
   for (int64_t v = 1; v <= to; ++v) prefix.push_back(&events_[v - 1]);
   clocks_.emplace(BirthMonth());
-  clocks_last_ = nullptr;
+  clocks_day_.clear();
   for (const v1::Event* e : EffectiveJourney(absl::MakeConstSpan(prefix))) {
     clocks_->Apply(*e);
-    clocks_last_ = e;
+    if (!clocks_day_.empty() &&
+        clocks_day_.back()->occurred_on() != e->occurred_on()) {
+      clocks_day_.clear();
+    }
+    clocks_day_.push_back(e);
   }
   clocks_version_ = to;
 }
@@ -137,8 +199,10 @@ std::vector<ClockFold::Change> CaseModel::AdvanceClocks(int64_t from,
   for (int64_t v = from + 1; v <= to; ++v) {
     const v1::Event& e = events_[v - 1];
     if (e.payload().has_case_opened()) continue;
+    const bool before_last =
+        !clocks_day_.empty() && JourneyBefore(e, *clocks_day_.back());
     if (IsCorrection(e) || removed_.contains(e.event_id()) ||
-        (clocks_last_ != nullptr && JourneyBefore(e, *clocks_last_))) {
+        (before_last && !CommutingTail(clocks_day_, e))) {
       // Out of journey order: the changes so far, then every row before
       // and every row after. (An event voided later is refolded too, so
       // the clocks never hold it.)
@@ -154,7 +218,16 @@ std::vector<ClockFold::Change> CaseModel::AdvanceClocks(int64_t from,
       return changes;
     }
     clocks_->Apply(e);
-    clocks_last_ = &e;
+    if (before_last) {
+      clocks_day_.insert(
+          clocks_day_.begin() + InsertionPoint(clocks_day_, e), &e);
+    } else {
+      if (!clocks_day_.empty() &&
+          clocks_day_.back()->occurred_on() != e.occurred_on()) {
+        clocks_day_.clear();
+      }
+      clocks_day_.push_back(&e);
+    }
     clocks_version_ = v;
   }
   clocks_version_ = to;

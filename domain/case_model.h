@@ -17,8 +17,11 @@
 // Extending: when the new events sort after the whole stored journey
 // (journey.h: occurred_on, then the same-day order, then version) and
 // correct nothing, they are folded onto the state and the journey in place;
-// otherwise (a late fact, a void, a supersede) the journey is sorted again
-// and the state refolded. The clocks have their own cursor (AdvanceClocks),
+// so is an event that lands among the last day's events when it commutes
+// with those it sorts before (SameDayCommutes: advice requests and receipts
+// of other advice, the usual same-day recording out of order). Otherwise (a
+// late fact, a void, a supersede) the journey is sorted again and the state
+// refolded. The clocks have their own cursor (AdvanceClocks),
 // moved by whoever writes clock rows — the clock index's tailer — which may
 // lag the append path: the model holds every event up to version(), and the
 // clocks as of clocks_version().
@@ -48,6 +51,14 @@
 namespace ehcp::domain {
 
 namespace v1 = ::ehcp::v1;
+
+// True when `e`, which sorts before the events `later` (all on e's day, in
+// journey order), may be folded after them with the same result: e and
+// every one of them is an advice request or receipt, of another advice id
+// than e's, and there are at most 64 of them. Evolve and the clock fold
+// treat advice of different ids independently (case_state.cc, clocks.cc).
+bool SameDayCommutes(const v1::Event& e,
+                     absl::Span<const v1::Event* const> later);
 
 class CaseModel {
  public:
@@ -137,7 +148,9 @@ class CaseModel {
   // may lag journey_).
   std::optional<ClockFold> clocks_;
   int64_t clocks_version_ = 0;
-  const v1::Event* clocks_last_ = nullptr;
+  // The clocks' journey on its last day, in journey order (its last
+  // element is the latest event folded).
+  std::vector<const v1::Event*> clocks_day_;
 
   size_t bytes_ = 0;
   int64_t refolds_ = 0;

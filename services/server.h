@@ -56,7 +56,7 @@ struct ServerOptions {
   // Memory for the case models (events, state and clocks of each case)
   // that the append path, the clock index and the queries share; least
   // recently used cases are dropped beyond it and read again when needed.
-  size_t case_cache_bytes = size_t{256} << 20;
+  size_t case_cache_bytes = size_t{1} << 30;
   // Worker threads for reads, reports and rebuilds, and how many such
   // calls may wait for one before RESOURCE_EXHAUSTED.
   int worker_threads = 4;

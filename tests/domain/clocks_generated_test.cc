@@ -839,5 +839,70 @@ TEST(CaseModelGeneratedTest, ExtendingEventByEventMatchesFoldingTheWholePrefix) 
   EXPECT_GT(refolded, 300);
 }
 
+// Advice requested and received on one day, recorded in the order a
+// caseworker meets them (a request after a receipt sorts before it in the
+// journey): the model places each in the journey without refolding, and
+// holds what folding the whole case gives.
+TEST(CaseModelTest, SameDayAdviceRecordedOutOfOrderIsFoldedWithoutARefold) {
+  std::vector<v1::Event> events;
+  auto add = [&](const std::string& on, auto&& fill) {
+    v1::Event& e = events.emplace_back();
+    e.set_event_id(absl::StrCat("e", events.size()));
+    e.set_case_id("c");
+    e.set_case_version(static_cast<int64_t>(events.size()));
+    e.set_global_position(static_cast<int64_t>(events.size()));
+    e.set_occurred_on(on);
+    fill(*e.mutable_payload());
+  };
+  add("2024-01-08", [](v1::EventPayload& p) {
+    p.mutable_case_opened()->set_la_code("E06000035");
+  });
+  add("2024-01-08", [](v1::EventPayload& p) {
+    p.mutable_request_received()->set_source(v1::REQUEST_SOURCE_PARENT);
+  });
+  add("2024-02-01", [](v1::EventPayload& p) {
+    p.mutable_assessment_decision()->set_outcome(
+        v1::ASSESSMENT_DECISION_OUTCOME_ASSESS);
+  });
+  for (int day = 0; day < 5; ++day) {
+    const std::string on = FormatDate(absl::CivilDay(2024, 2, 2) + day);
+    for (int k = 0; k < 4; ++k) {
+      const std::string id = absl::StrCat("A", day, "_", k);
+      add(on, [&](v1::EventPayload& p) {
+        p.mutable_advice_requested()->set_advice_id(id);
+      });
+      add(on, [&](v1::EventPayload& p) {
+        p.mutable_advice_received()->set_advice_id(id);
+      });
+    }
+  }
+  CaseModel model("c");
+  std::vector<ClockRow> held;
+  const absl::CivilDay today(2199, 1, 1);
+  for (size_t i = 0; i < events.size(); ++i) {
+    const absl::Span<const v1::Event> prefix(events.data(), i);
+    if (i > 0) {
+      EXPECT_EQ(Decide(model, {events[i]}, today),
+                Decide(prefix, {events[i]}, today))
+          << "version " << i + 1;
+    }
+    ASSERT_TRUE(model.Extend({events[i]}).ok());
+    for (ClockFold::Change& c : model.AdvanceClocks(
+             static_cast<int64_t>(i), static_cast<int64_t>(i) + 1)) {
+      if (c.before) held.erase(std::find(held.begin(), held.end(), *c.before));
+      if (c.after) held.push_back(*c.after);
+    }
+    const absl::Span<const v1::Event> upto(events.data(), i + 1);
+    ASSERT_EQ(model.state(), FoldCase(upto)) << "version " << i + 1;
+    ASSERT_EQ(Ids(model.journey()), Ids(EffectiveJourney(upto)));
+    ASSERT_EQ(Sorted(held), Sorted(EvaluateClocks(upto, kEndOfTime)));
+  }
+  EXPECT_EQ(model.refolds(), 0);
+  // A receipt of the same id is not independent: it sorts before nothing
+  // here, but a request for an id already received on this day would.
+  const v1::Event& last = events.back();
+  EXPECT_FALSE(SameDayCommutes(last, {&last}));
+}
+
 }  // namespace
 }  // namespace ehcp::domain
