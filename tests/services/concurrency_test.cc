@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "gtest/gtest.h"
 #include "tests/services/journey_builder.h"
 
@@ -240,6 +241,66 @@ TEST(ConcurrencyTest, ConcurrentRetriesOfOneAppendWriteItOnceAndAllSeeTheSameRes
   }
   EXPECT_EQ(written, 1);
   EXPECT_EQ(ReadWholeLog(server.stub()).size(), 4u);
+}
+
+// More appends to one case at once than may wait for their turn: the
+// surplus is refused with RESOURCE_EXHAUSTED naming the case, and every
+// accepted append is written exactly once.
+TEST(ConcurrencyTest, AppendsBeyondACasesQueueAreRefusedAndTheRestWritten) {
+  TempDir dir;
+  TestServer server(dir.path());
+  const std::string id = StartAssessment(server, "FLOOD");
+  constexpr int kCalls = 400;
+  struct Call {
+    grpc::ClientContext context;
+    v1::AppendEventsResponse response;
+    grpc::Status status;
+  };
+  std::vector<std::unique_ptr<Call>> calls;
+  absl::Mutex mu;
+  int finished = 0;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.push_back(std::make_unique<Call>());
+    Call* call = calls.back().get();
+    v1::AppendEventsRequest request =
+        AppendRequest(id, {AskAdvice("2024-02-02", absl::StrCat("F", i))});
+    request.set_any_version(true);  // they take turns
+    server.stub().async()->AppendEvents(
+        &call->context, &request, &call->response,
+        [&, call](grpc::Status status) {
+          absl::MutexLock lock(&mu);
+          call->status = std::move(status);
+          ++finished;
+        });
+  }
+  {
+    absl::MutexLock lock(&mu);
+    ASSERT_TRUE(mu.AwaitWithTimeout(
+        absl::Condition(
+            +[](int* n) { return *n == kCalls; }, &finished),
+        absl::Seconds(120)));
+  }
+  int ok = 0, exhausted = 0;
+  for (const auto& call : calls) {
+    if (call->status.ok()) {
+      ++ok;
+    } else {
+      ASSERT_EQ(call->status.error_code(),
+                grpc::StatusCode::RESOURCE_EXHAUSTED)
+          << call->status.error_message();
+      EXPECT_NE(call->status.error_message().find(id), std::string::npos);
+      ++exhausted;
+    }
+  }
+  EXPECT_EQ(ok + exhausted, kCalls);
+  EXPECT_GT(exhausted, 0) << "the queue never filled";
+  // Opened, request, decision, then each accepted append once.
+  grpc::ClientContext context;
+  v1::GetCaseStateRequest request;
+  request.set_case_id(id);
+  v1::GetCaseStateResponse state;
+  ASSERT_TRUE(server.stub().GetCaseState(&context, request, &state).ok());
+  EXPECT_EQ(state.state().case_version(), 3 + ok);
 }
 
 }  // namespace
