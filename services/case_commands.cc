@@ -1,4 +1,4 @@
-#include "services/case_commands.h"
+#include "services/internal/case_commands.h"
 
 #include <utility>
 #include <vector>

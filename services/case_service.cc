@@ -1,4 +1,4 @@
-#include "services/case_service.h"
+#include "services/internal/case_service.h"
 
 #include <atomic>
 #include <deque>
@@ -10,7 +10,7 @@
 #include "domain/case_state.h"
 #include "domain/dates.h"
 #include "cases/event_codec.h"
-#include "services/grpc_status.h"
+#include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
 

@@ -1,4 +1,4 @@
-#include "storage/batch_builder.h"
+#include "storage/internal/batch_builder.h"
 
 #include <utility>
 

@@ -11,7 +11,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
-#include "storage/event_log_impl.h"
+#include "storage/internal/event_log_impl.h"
 #include "storage/hash.h"
 #include "storage/rocksdb_status.h"
 

@@ -11,9 +11,9 @@
 #include "common/status_macros.h"
 #include "rocksdb/iterator.h"
 #include "storage/absl_string_view.h"
-#include "storage/event_log_impl.h"
+#include "storage/internal/event_log_impl.h"
 #include "storage/hash.h"
-#include "storage/request_validation.h"
+#include "storage/internal/request_validation.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::storage {

@@ -4,8 +4,8 @@
 
 #include "absl/time/clock.h"
 #include "storage/absl_string_view.h"
-#include "storage/event_log_impl.h"
-#include "storage/request_validation.h"
+#include "storage/internal/event_log_impl.h"
+#include "storage/internal/request_validation.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::storage {

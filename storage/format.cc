@@ -1,4 +1,4 @@
-#include "storage/format.h"
+#include "storage/internal/format.h"
 
 #include <utility>
 

@@ -1,4 +1,4 @@
-#include "storage/request_validation.h"
+#include "storage/internal/request_validation.h"
 
 #include <cstddef>
 #include <cstdint>

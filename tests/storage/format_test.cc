@@ -1,6 +1,6 @@
 // The documented on-disk layout (storage/FORMAT.md), key encodings, request
 // validation and the notification registry.
-#include "storage/format.h"
+#include "storage/internal/format.h"
 
 #include <memory>
 #include <string>
@@ -10,8 +10,8 @@
 #include "gtest/gtest.h"
 #include "storage/event_log.h"
 #include "storage/hash.h"
-#include "storage/position_waiters.h"
-#include "storage/request_validation.h"
+#include "storage/internal/position_waiters.h"
+#include "storage/internal/request_validation.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 

@@ -15,7 +15,7 @@
 #include "domain/validation.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tools/event_files.h"
+#include "tools/internal/event_files.h"
 
 namespace ehcp::tools {
 namespace {

@@ -8,8 +8,8 @@
 //   idempotency  stream_id 0x00 key                   -> IdempotencyRecord
 //   meta         "format_version"                     -> BE64(kFormatVersion)
 //                "head"                               -> LogHead
-#ifndef EHCP_STORAGE_FORMAT_H_
-#define EHCP_STORAGE_FORMAT_H_
+#ifndef EHCP_STORAGE_INTERNAL_FORMAT_H_
+#define EHCP_STORAGE_INTERNAL_FORMAT_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -93,4 +93,4 @@ absl::StatusOr<IdempotencyEntry> DecodeIdempotency(std::string_view bytes);
 
 }  // namespace ehcp::storage::format
 
-#endif  // EHCP_STORAGE_FORMAT_H_
+#endif  // EHCP_STORAGE_INTERNAL_FORMAT_H_

@@ -22,8 +22,8 @@
 //   mu_        the queue, the committer role, close state, notifications
 //              and counters; held only briefly.
 // No lock is held while a callback runs.
-#ifndef EHCP_STORAGE_EVENT_LOG_IMPL_H_
-#define EHCP_STORAGE_EVENT_LOG_IMPL_H_
+#ifndef EHCP_STORAGE_INTERNAL_EVENT_LOG_IMPL_H_
+#define EHCP_STORAGE_INTERNAL_EVENT_LOG_IMPL_H_
 
 #include <atomic>
 #include <cstddef>
@@ -41,10 +41,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
-#include "storage/batch_builder.h"
+#include "storage/internal/batch_builder.h"
 #include "storage/event_log.h"
-#include "storage/format.h"
-#include "storage/position_waiters.h"
+#include "storage/internal/format.h"
+#include "storage/internal/position_waiters.h"
 
 namespace ehcp::storage {
 
@@ -189,4 +189,4 @@ absl::Status ClosedError();
 
 }  // namespace ehcp::storage
 
-#endif  // EHCP_STORAGE_EVENT_LOG_IMPL_H_
+#endif  // EHCP_STORAGE_INTERNAL_EVENT_LOG_IMPL_H_

@@ -1,6 +1,6 @@
 // Checks on caller input, made before a request reaches the commit queue.
-#ifndef EHCP_STORAGE_REQUEST_VALIDATION_H_
-#define EHCP_STORAGE_REQUEST_VALIDATION_H_
+#ifndef EHCP_STORAGE_INTERNAL_REQUEST_VALIDATION_H_
+#define EHCP_STORAGE_INTERNAL_REQUEST_VALIDATION_H_
 
 #include <string_view>
 
@@ -28,4 +28,4 @@ bool IsValidUtf8(std::string_view text);
 
 }  // namespace ehcp::storage
 
-#endif  // EHCP_STORAGE_REQUEST_VALIDATION_H_
+#endif  // EHCP_STORAGE_INTERNAL_REQUEST_VALIDATION_H_
