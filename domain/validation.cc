@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "domain/dates.h"
 
 namespace ehcp::domain {
@@ -71,7 +72,9 @@ absl::Status CheckText(absl::string_view text, size_t max_bytes,
     return Invalid(field, absl::StrCat("must be at most ", max_bytes,
                                        " bytes (", text.size(), " given)"));
   }
-  if (!IsValidUtf8(text)) return Invalid(field, "must be valid UTF-8");
+  if (!IsValidUtf8(std::string_view(text.data(), text.size()))) {
+    return Invalid(field, "must be valid UTF-8");
+  }
   return absl::OkStatus();
 }
 
@@ -319,43 +322,6 @@ bool IsExceptionClockName(absl::string_view name) {
     }
   }
   return IsCallerId(instance);
-}
-
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b0 = static_cast<uint8_t>(text[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    int extra;
-    uint32_t cp;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      extra = 1;
-      cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      extra = 2;
-      cp = b0 & 0x0F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      extra = 3;
-      cp = b0 & 0x07;
-    } else {
-      return false;  // continuation byte, overlong lead (C0, C1) or > F4
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    for (int k = 1; k <= extra; ++k) {
-      const auto b = static_cast<uint8_t>(text[i + k]);
-      if ((b & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-      return false;  // overlong, surrogate or out of range
-    }
-    i += extra + 1;
-  }
-  return true;
 }
 
 absl::Status ValidateOpenCase(const v1::OpenCaseRequest& request) {

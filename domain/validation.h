@@ -78,10 +78,6 @@ bool IsCatalogueClockId(absl::string_view clock_id);
 // "<order_id>:final" (the two clocks of a make_plan order).
 bool IsExceptionClockName(absl::string_view name);
 
-// True when `text` is valid UTF-8 (no overlong forms, no surrogates, nothing
-// above U+10FFFF).
-bool IsValidUtf8(absl::string_view text);
-
 // Checks an OpenCase request: la_code an ONS code; case_reference 1-64
 // printable ASCII characters (0x20-0x7E); birth_month "YYYY-MM" or empty;
 // opened_on "YYYY-MM-DD" or empty. OK, or INVALID_ARGUMENT naming the field.

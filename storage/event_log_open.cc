@@ -11,8 +11,8 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
-#include "storage/internal/event_log_impl.h"
 #include "storage/hash.h"
+#include "storage/internal/event_log_impl.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::storage {
@@ -168,12 +168,12 @@ absl::Status EventLogImpl::LoadMeta() {
     write_options.sync = true;
     EHCP_RETURN_IF_ERROR(FromRocksDb(
         db_->Put(write_options, families_.meta, format::kFormatVersionKey,
-                 format::BigEndian64(format::kFormatVersion)),
+                 BigEndian64(format::kFormatVersion)),
         "write format version"));
   } else {
     EHCP_RETURN_IF_ERROR(FromRocksDb(status, "read format version"));
-    EHCP_ASSIGN_OR_RETURN(uint64_t version, format::DecodeBigEndian64(
-                                                value, "meta format_version"));
+    EHCP_ASSIGN_OR_RETURN(uint64_t version,
+                          DecodeBigEndian64(value, "meta format_version"));
     if (version != format::kFormatVersion) {
       return absl::FailedPreconditionError(absl::StrCat(
           "event log: ", dir_, " has format version ", version,
@@ -201,8 +201,7 @@ absl::Status EventLogImpl::LoadMeta() {
     }
   } else {
     EHCP_ASSIGN_OR_RETURN(
-        uint64_t last,
-        format::DecodeBigEndian64(it->key().ToStringView(), "log key"));
+        uint64_t last, DecodeBigEndian64(it->key().ToStringView(), "log key"));
     if (last != head.position) {
       return absl::DataLossError(
           absl::StrCat("event log: the log ends at position ", last,

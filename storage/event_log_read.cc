@@ -11,8 +11,8 @@
 #include "common/status_macros.h"
 #include "rocksdb/iterator.h"
 #include "storage/absl_string_view.h"
-#include "storage/internal/event_log_impl.h"
 #include "storage/hash.h"
+#include "storage/internal/event_log_impl.h"
 #include "storage/internal/request_validation.h"
 #include "storage/rocksdb_status.h"
 
@@ -54,7 +54,7 @@ absl::StatusOr<uint64_t> EventLogImpl::ReadStreamVersion(
   EHCP_ASSIGN_OR_RETURN(std::optional<std::string> value,
                         Get(families_.heads, stream_id, "read stream head"));
   if (!value.has_value()) return 0;
-  return format::DecodeBigEndian64(
+  return DecodeBigEndian64(
       *value, absl::StrCat("stream ", ToAbsl(stream_id), ": head"));
 }
 
@@ -123,14 +123,14 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadStream(
         key.substr(0, prefix.size()) != prefix) {
       break;  // Another stream's keys (shorter ids sort before the 0x00).
     }
-    EHCP_ASSIGN_OR_RETURN(uint64_t version,
-                          format::DecodeBigEndian64(key.substr(prefix.size()),
-                                                    "stream index key"));
-    EHCP_ASSIGN_OR_RETURN(uint64_t position,
-                          format::DecodeBigEndian64(
-                              it->value().ToStringView(),
-                              absl::StrCat("stream ", ToAbsl(stream_id),
-                                           " version ", version, ": index")));
+    EHCP_ASSIGN_OR_RETURN(
+        uint64_t version,
+        DecodeBigEndian64(key.substr(prefix.size()), "stream index key"));
+    EHCP_ASSIGN_OR_RETURN(
+        uint64_t position,
+        DecodeBigEndian64(it->value().ToStringView(),
+                          absl::StrCat("stream ", ToAbsl(stream_id),
+                                       " version ", version, ": index")));
     // Written but not yet published: later versions are later positions.
     if (position > head) {
       if (forwards) break;
@@ -201,7 +201,7 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
   for (it->Seek(format::LogKey(from)); it->Valid(); it->Next(), ++expected) {
     EHCP_ASSIGN_OR_RETURN(
         uint64_t position,
-        format::DecodeBigEndian64(it->key().ToStringView(), "log key"));
+        DecodeBigEndian64(it->key().ToStringView(), "log key"));
     if (position != expected) break;
     EHCP_ASSIGN_OR_RETURN(
         format::DecodedRecord decoded,
@@ -280,8 +280,7 @@ absl::Status EventLogImpl::VerifyChain(uint64_t from_position,
   uint64_t position = from;
   for (it->Seek(format::LogKey(from)); it->Valid(); it->Next(), ++position) {
     EHCP_ASSIGN_OR_RETURN(
-        uint64_t key,
-        format::DecodeBigEndian64(it->key().ToStringView(), "log key"));
+        uint64_t key, DecodeBigEndian64(it->key().ToStringView(), "log key"));
     if (key != position) return ChainBroken(position, "record missing");
     const std::string_view bytes = it->value().ToStringView();
     absl::StatusOr<format::DecodedRecord> decoded =

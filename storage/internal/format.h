@@ -1,6 +1,7 @@
 // The on-disk layout of the event log: column families, keys and value
 // codecs. storage/FORMAT.md is the prose specification with a worked
-// example; keep the two in step. Internal to storage/ and its tests.
+// example; keep the two in step. Internal to storage/ and its tests. BE64
+// is common/big_endian.h.
 //
 //   log          BE64(position)                       -> LogRecord
 //   streams      stream_id 0x00 BE64(version)         -> BE64(position)
@@ -18,8 +19,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/big_endian.h"
 #include "storage/event_log.h"
-
 namespace ehcp::storage::format {
 
 // Bumped for any incompatible change; Open refuses other versions.
@@ -39,13 +40,6 @@ inline constexpr size_t kHashSize = 32;  // SHA-256.
 
 // The prev_hash of position 1: kHashSize zero bytes.
 const std::string& ZeroHash();
-
-// Fixed-width big-endian integers, so that keys sort numerically.
-void PutBigEndian64(std::string* dst, uint64_t value);
-std::string BigEndian64(uint64_t value);
-// Decodes exactly 8 bytes; DATA_LOSS naming `what` otherwise.
-absl::StatusOr<uint64_t> DecodeBigEndian64(std::string_view bytes,
-                                           std::string_view what);
 
 // log: BE64(position).
 std::string LogKey(uint64_t position);

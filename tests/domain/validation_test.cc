@@ -82,19 +82,6 @@ TEST(ValidationTest, ExceptionClockNamesUseTheCatalogue) {
   }
 }
 
-TEST(ValidationTest, Utf8IsCheckedStrictly) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xff"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong, three bytes
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
-  EXPECT_FALSE(IsValidUtf8("\x80"));              // lone continuation
-}
-
 // ------------------------------------------------------------ OpenCase
 
 TEST(ValidationTest, WellFormedOpenCaseIsAccepted) {
