@@ -41,8 +41,8 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
-#include "storage/internal/batch_builder.h"
 #include "storage/event_log.h"
+#include "storage/internal/batch_builder.h"
 #include "storage/internal/format.h"
 #include "storage/internal/position_waiters.h"
 
@@ -102,7 +102,6 @@ class EventLogImpl final : public EventLog, private CommittedState {
 
   // event_log_open.cc
   absl::Status OpenDatabase() ABSL_LOCKS_EXCLUDED(db_mu_, commit_mu_);
-  absl::Status CheckFamilies() const;
   absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_, commit_mu_);
   // Number of completion rounds of this log running on the calling thread
   // (so that Close() from a callback does not wait for itself).

@@ -1,7 +1,8 @@
 // The on-disk layout of the event log: column families, keys and value
 // codecs. storage/FORMAT.md is the prose specification with a worked
 // example; keep the two in step. Internal to storage/ and its tests. BE64
-// is common/big_endian.h.
+// is common/big_endian.h; the format version is read and written by
+// storage/rocksdb_db.h (under kFormatVersionKey).
 //
 //   log          BE64(position)                       -> LogRecord
 //   streams      stream_id 0x00 BE64(version)         -> BE64(position)
@@ -21,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "common/big_endian.h"
 #include "storage/event_log.h"
+
 namespace ehcp::storage::format {
 
 // Bumped for any incompatible change; Open refuses other versions.
@@ -33,7 +35,6 @@ inline constexpr char kHeadsFamily[] = "heads";
 inline constexpr char kIdempotencyFamily[] = "idempotency";
 inline constexpr char kMetaFamily[] = "meta";
 
-inline constexpr char kFormatVersionKey[] = "format_version";
 inline constexpr char kHeadKey[] = "head";
 
 inline constexpr size_t kHashSize = 32;  // SHA-256.

@@ -11,6 +11,7 @@
 #include "storage/hash.h"
 #include "storage/internal/event_log_impl.h"
 #include "storage/internal/format.h"
+#include "storage/rocksdb_db.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 
@@ -211,7 +212,7 @@ TEST_F(ChainTest, OpenRefusesALogWhoseLastRecordChanged) {
 TEST_F(ChainTest, OpenRefusesAnUnknownFormatVersion) {
   {
     RawDb raw(dir_.path());
-    raw.Put(format::kMetaFamily, format::kFormatVersionKey,
+    raw.Put(format::kMetaFamily, kFormatVersionKey,
             BigEndian64(format::kFormatVersion + 1));
   }
   absl::StatusOr<std::unique_ptr<EventLog>> log =

@@ -12,6 +12,7 @@
 #include "storage/hash.h"
 #include "storage/internal/position_waiters.h"
 #include "storage/internal/request_validation.h"
+#include "storage/rocksdb_db.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 
@@ -88,7 +89,7 @@ TEST(FormatTest, AnAppendWritesTheDocumentedKeysInEveryFamily) {
   EXPECT_EQ(entry.result.last_position, 2u);
   EXPECT_EQ(entry.result.recorded_at_micros, 1'700'000'000'000'000);
   auto meta = raw.Dump(format::kMetaFamily);
-  EXPECT_EQ(meta.at(format::kFormatVersionKey), BigEndian64(1));
+  EXPECT_EQ(meta.at(kFormatVersionKey), BigEndian64(1));
   format::LogHead head =
       format::DecodeLogHead(meta.at(format::kHeadKey)).value();
   EXPECT_EQ(head.position, 2u);
