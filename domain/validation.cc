@@ -85,17 +85,6 @@ absl::Status CheckCallerId(absl::string_view id, absl::string_view field) {
   return absl::OkStatus();
 }
 
-absl::Status CheckLaCode(absl::string_view code, absl::string_view field) {
-  if (code.empty()) return Invalid(field, "is required (an ONS LA code)");
-  if (!IsOnsLaCode(code)) {
-    return Invalid(field,
-                   absl::StrCat(Quoted(code),
-                                " is not an ONS LA code (E06, E07, E08, E09 "
-                                "or E10 then six digits)"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status CheckEventIdField(absl::string_view id, absl::string_view field) {
   if (!IsEventId(id)) {
     return Invalid(field, "must be an event id (32 lowercase hex digits)");
@@ -158,7 +147,8 @@ absl::Status CheckPayload(const v1::EventPayload& p, absl::string_view path) {
     case Kind::kBecameResponsible: {
       const std::string& la = p.became_responsible().previous_la_code();
       if (la.empty()) return absl::OkStatus();
-      return CheckLaCode(la, Join(path, "became_responsible.previous_la_code"));
+      return ValidateLaCode(la,
+                            Join(path, "became_responsible.previous_la_code"));
     }
     case Kind::kAssessmentDecision:
       return CheckEnum(p.assessment_decision().outcome(),
@@ -203,7 +193,7 @@ absl::Status CheckPayload(const v1::EventPayload& p, absl::string_view path) {
     }
     case Kind::kPlanTransferredIn: {
       const v1::PlanTransferredIn& t = p.plan_transferred_in();
-      EHCP_RETURN_IF_ERROR(CheckLaCode(
+      EHCP_RETURN_IF_ERROR(ValidateLaCode(
           t.from_la_code(), Join(path, "plan_transferred_in.from_la_code")));
       if (t.last_reviewed_on().empty()) return absl::OkStatus();
       return ParseDate(t.last_reviewed_on(),
@@ -211,8 +201,8 @@ absl::Status CheckPayload(const v1::EventPayload& p, absl::string_view path) {
           .status();
     }
     case Kind::kPlanTransferredOut:
-      return CheckLaCode(p.plan_transferred_out().to_la_code(),
-                         Join(path, "plan_transferred_out.to_la_code"));
+      return ValidateLaCode(p.plan_transferred_out().to_la_code(),
+                            Join(path, "plan_transferred_out.to_la_code"));
     case Kind::kMediationRequested:
       return CheckEnum(p.mediation_requested().subject(),
                        v1::DisputeSubject_IsValid,
@@ -324,24 +314,25 @@ bool IsExceptionClockName(absl::string_view name) {
   return IsCallerId(instance);
 }
 
-absl::Status ValidateOpenCase(const v1::OpenCaseRequest& request) {
-  EHCP_RETURN_IF_ERROR(CheckLaCode(request.la_code(), "la_code"));
-  const std::string& ref = request.case_reference();
-  if (ref.empty() || ref.size() > kMaxCaseReferenceChars) {
-    return Invalid("case_reference", "must be 1-64 printable ASCII characters");
+absl::Status ValidateLaCode(absl::string_view code, absl::string_view field) {
+  if (code.empty()) return Invalid(field, "is required (an ONS LA code)");
+  if (!IsOnsLaCode(code)) {
+    return Invalid(field,
+                   absl::StrCat(Quoted(code),
+                                " is not an ONS LA code (E06, E07, E08, E09 "
+                                "or E10 then six digits)"));
   }
-  for (char c : ref) {
-    if (c < 0x20 || c > 0x7E) {
-      return Invalid("case_reference",
-                     "must be 1-64 printable ASCII characters");
-    }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateCaseReference(absl::string_view reference,
+                                   absl::string_view field) {
+  constexpr absl::string_view kRule = "must be 1-64 printable ASCII characters";
+  if (reference.empty() || reference.size() > kMaxCaseReferenceChars) {
+    return Invalid(field, kRule);
   }
-  if (!request.birth_month().empty()) {
-    EHCP_RETURN_IF_ERROR(
-        ParseMonth(request.birth_month(), "birth_month").status());
-  }
-  if (!request.opened_on().empty()) {
-    EHCP_RETURN_IF_ERROR(ParseDate(request.opened_on(), "opened_on").status());
+  for (char c : reference) {
+    if (c < 0x20 || c > 0x7E) return Invalid(field, kRule);
   }
   return absl::OkStatus();
 }
@@ -382,28 +373,6 @@ absl::Status ValidateProposedEvent(const v1::ProposedEvent& event,
                      event.occurred_on(),
                      " (it is when the old LA made or last reviewed the "
                      "plan)"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateAppendRequest(const v1::AppendEventsRequest& request) {
-  if (request.case_id().empty()) return Invalid("case_id", "is required");
-  if (request.has_expected_version() && request.expected_version() < 1) {
-    return Invalid("expected_version",
-                   "must be at least 1 (a case starts at version 1 when "
-                   "opened)");
-  }
-  if (request.events().empty() || request.events_size() > kMaxEventsPerAppend) {
-    return Invalid(
-        "events", absl::StrCat("must hold 1-", kMaxEventsPerAppend, " events (",
-                               request.events_size(), " given)"));
-  }
-  if (request.idempotency_key().size() > kMaxIdempotencyKeyBytes) {
-    return Invalid("idempotency_key", "must be at most 128 bytes");
-  }
-  for (int i = 0; i < request.events_size(); ++i) {
-    EHCP_RETURN_IF_ERROR(ValidateProposedEvent(
-        request.events(i), absl::StrCat("events[", i, "]")));
   }
   return absl::OkStatus();
 }

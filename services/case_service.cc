@@ -10,6 +10,7 @@
 #include "domain/case_state.h"
 #include "domain/dates.h"
 #include "cases/event_codec.h"
+#include "services/internal/case_convert.h"
 #include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
@@ -186,7 +187,7 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
     {
       absl::MutexLock lock(&(*shared)->mu);
       *response->mutable_state() =
-          domain::ToProto((*shared)->model.state(), today);
+          ToProto((*shared)->model.state(), today);
       response->mutable_state()->set_case_version((*shared)->model.version());
     }
     response->mutable_state()->set_case_id(request->case_id());
