@@ -7,7 +7,9 @@
 //
 //   std::vector<v1::Event> events = ...;            // version order
 //   CaseState state = FoldCase(events);             // journey order inside
-//   v1::CaseState wire = ToProto(state, today);     // for GetCaseState
+//
+// (Its wire form for GetCaseState, ehcp.v1.CaseState, is made by the case
+// service: services/internal/case_convert.h.)
 //
 // The journey is applied in occurred_on order (journey.h), so a late-recorded
 // fact lands in its place. Voided and superseded events are left out and
@@ -24,8 +26,8 @@
 
 #include "absl/time/civil_time.h"
 #include "absl/types/span.h"
-#include "ehcp/v1/case_service.pb.h"
 #include "ehcp/v1/events.pb.h"
+#include "ehcp/v1/types.pb.h"
 
 namespace ehcp::domain {
 
@@ -138,10 +140,6 @@ CaseState FoldCase(absl::Span<const v1::Event* const> events_in_version_order);
 // Act 1996 s8(3)), so the Friday itself still goes to the parent.
 // UNSPECIFIED with no birth month.
 v1::NoticeRecipient NoticesTo(const CaseState& state, absl::CivilDay today);
-
-// The wire form of `state` for GetCaseState, as of `today` (for notices_to).
-// Dates as "YYYY-MM-DD" (empty when unknown), open advice ids sorted.
-v1::CaseState ToProto(const CaseState& state, absl::CivilDay today);
 
 }  // namespace ehcp::domain
 

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
+#include "common/utf8.h"
 #include "domain/dates.h"
 
 namespace ehcp::domain {
@@ -71,24 +72,15 @@ absl::Status CheckText(absl::string_view text, size_t max_bytes,
     return Invalid(field, absl::StrCat("must be at most ", max_bytes,
                                        " bytes (", text.size(), " given)"));
   }
-  if (!IsValidUtf8(text)) return Invalid(field, "must be valid UTF-8");
+  if (!IsValidUtf8(std::string_view(text.data(), text.size()))) {
+    return Invalid(field, "must be valid UTF-8");
+  }
   return absl::OkStatus();
 }
 
 absl::Status CheckCallerId(absl::string_view id, absl::string_view field) {
   if (!IsCallerId(id)) {
     return Invalid(field, "must be 1-32 characters of [A-Za-z0-9_-]");
-  }
-  return absl::OkStatus();
-}
-
-absl::Status CheckLaCode(absl::string_view code, absl::string_view field) {
-  if (code.empty()) return Invalid(field, "is required (an ONS LA code)");
-  if (!IsOnsLaCode(code)) {
-    return Invalid(field,
-                   absl::StrCat(Quoted(code),
-                                " is not an ONS LA code (E06, E07, E08, E09 "
-                                "or E10 then six digits)"));
   }
   return absl::OkStatus();
 }
@@ -155,7 +147,8 @@ absl::Status CheckPayload(const v1::EventPayload& p, absl::string_view path) {
     case Kind::kBecameResponsible: {
       const std::string& la = p.became_responsible().previous_la_code();
       if (la.empty()) return absl::OkStatus();
-      return CheckLaCode(la, Join(path, "became_responsible.previous_la_code"));
+      return ValidateLaCode(la,
+                            Join(path, "became_responsible.previous_la_code"));
     }
     case Kind::kAssessmentDecision:
       return CheckEnum(p.assessment_decision().outcome(),
@@ -200,7 +193,7 @@ absl::Status CheckPayload(const v1::EventPayload& p, absl::string_view path) {
     }
     case Kind::kPlanTransferredIn: {
       const v1::PlanTransferredIn& t = p.plan_transferred_in();
-      EHCP_RETURN_IF_ERROR(CheckLaCode(
+      EHCP_RETURN_IF_ERROR(ValidateLaCode(
           t.from_la_code(), Join(path, "plan_transferred_in.from_la_code")));
       if (t.last_reviewed_on().empty()) return absl::OkStatus();
       return ParseDate(t.last_reviewed_on(),
@@ -208,8 +201,8 @@ absl::Status CheckPayload(const v1::EventPayload& p, absl::string_view path) {
           .status();
     }
     case Kind::kPlanTransferredOut:
-      return CheckLaCode(p.plan_transferred_out().to_la_code(),
-                         Join(path, "plan_transferred_out.to_la_code"));
+      return ValidateLaCode(p.plan_transferred_out().to_la_code(),
+                            Join(path, "plan_transferred_out.to_la_code"));
     case Kind::kMediationRequested:
       return CheckEnum(p.mediation_requested().subject(),
                        v1::DisputeSubject_IsValid,
@@ -321,61 +314,25 @@ bool IsExceptionClockName(absl::string_view name) {
   return IsCallerId(instance);
 }
 
-bool IsValidUtf8(absl::string_view text) {
-  size_t i = 0;
-  while (i < text.size()) {
-    const auto b0 = static_cast<uint8_t>(text[i]);
-    if (b0 < 0x80) {
-      ++i;
-      continue;
-    }
-    int extra;
-    uint32_t cp;
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-      extra = 1;
-      cp = b0 & 0x1F;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-      extra = 2;
-      cp = b0 & 0x0F;
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-      extra = 3;
-      cp = b0 & 0x07;
-    } else {
-      return false;  // continuation byte, overlong lead (C0, C1) or > F4
-    }
-    if (i + extra >= text.size()) return false;  // truncated sequence
-    for (int k = 1; k <= extra; ++k) {
-      const auto b = static_cast<uint8_t>(text[i + k]);
-      if ((b & 0xC0) != 0x80) return false;
-      cp = (cp << 6) | (b & 0x3F);
-    }
-    if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) ||
-        (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) {
-      return false;  // overlong, surrogate or out of range
-    }
-    i += extra + 1;
+absl::Status ValidateLaCode(absl::string_view code, absl::string_view field) {
+  if (code.empty()) return Invalid(field, "is required (an ONS LA code)");
+  if (!IsOnsLaCode(code)) {
+    return Invalid(field,
+                   absl::StrCat(Quoted(code),
+                                " is not an ONS LA code (E06, E07, E08, E09 "
+                                "or E10 then six digits)"));
   }
-  return true;
+  return absl::OkStatus();
 }
 
-absl::Status ValidateOpenCase(const v1::OpenCaseRequest& request) {
-  EHCP_RETURN_IF_ERROR(CheckLaCode(request.la_code(), "la_code"));
-  const std::string& ref = request.case_reference();
-  if (ref.empty() || ref.size() > kMaxCaseReferenceChars) {
-    return Invalid("case_reference", "must be 1-64 printable ASCII characters");
+absl::Status ValidateCaseReference(absl::string_view reference,
+                                   absl::string_view field) {
+  constexpr absl::string_view kRule = "must be 1-64 printable ASCII characters";
+  if (reference.empty() || reference.size() > kMaxCaseReferenceChars) {
+    return Invalid(field, kRule);
   }
-  for (char c : ref) {
-    if (c < 0x20 || c > 0x7E) {
-      return Invalid("case_reference",
-                     "must be 1-64 printable ASCII characters");
-    }
-  }
-  if (!request.birth_month().empty()) {
-    EHCP_RETURN_IF_ERROR(
-        ParseMonth(request.birth_month(), "birth_month").status());
-  }
-  if (!request.opened_on().empty()) {
-    EHCP_RETURN_IF_ERROR(ParseDate(request.opened_on(), "opened_on").status());
+  for (char c : reference) {
+    if (c < 0x20 || c > 0x7E) return Invalid(field, kRule);
   }
   return absl::OkStatus();
 }
@@ -416,28 +373,6 @@ absl::Status ValidateProposedEvent(const v1::ProposedEvent& event,
                      event.occurred_on(),
                      " (it is when the old LA made or last reviewed the "
                      "plan)"));
-  }
-  return absl::OkStatus();
-}
-
-absl::Status ValidateAppendRequest(const v1::AppendEventsRequest& request) {
-  if (request.case_id().empty()) return Invalid("case_id", "is required");
-  if (request.has_expected_version() && request.expected_version() < 1) {
-    return Invalid("expected_version",
-                   "must be at least 1 (a case starts at version 1 when "
-                   "opened)");
-  }
-  if (request.events().empty() || request.events_size() > kMaxEventsPerAppend) {
-    return Invalid(
-        "events", absl::StrCat("must hold 1-", kMaxEventsPerAppend, " events (",
-                               request.events_size(), " given)"));
-  }
-  if (request.idempotency_key().size() > kMaxIdempotencyKeyBytes) {
-    return Invalid("idempotency_key", "must be at most 128 bytes");
-  }
-  for (int i = 0; i < request.events_size(); ++i) {
-    EHCP_RETURN_IF_ERROR(ValidateProposedEvent(
-        request.events(i), absl::StrCat("events[", i, "]")));
   }
   return absl::OkStatus();
 }

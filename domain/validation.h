@@ -1,8 +1,10 @@
 // Validation of caller input: is each field well formed?
 //
-// These checks look at one message at a time and know nothing of the case's
-// history: they answer "is this a well-formed request?", never "is this
-// possible for this case?" (that is admissibility.h). Every failure is
+// These checks look at one message or field at a time and know nothing of
+// the case's history: they answer "is this well formed?", never "is this
+// possible for this case?" (that is admissibility.h). The requests that
+// carry them (OpenCase, AppendEvents) are checked whole by the service
+// (services/case_requests.h), with these. Every failure is
 // INVALID_ARGUMENT whose message starts with the path of the offending field,
 // so that a caller can point at it:
 //
@@ -35,7 +37,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
-#include "ehcp/v1/case_service.pb.h"
 #include "ehcp/v1/events.pb.h"
 
 namespace ehcp::domain {
@@ -46,11 +47,9 @@ namespace v1 = ::ehcp::v1;
 inline constexpr int kMaxCaseReferenceChars = 64;
 inline constexpr int kMaxCallerIdChars = 32;
 inline constexpr int kMaxEnvelopeIdBytes = 128;  // correlation, causation
-inline constexpr int kMaxIdempotencyKeyBytes = 128;
-inline constexpr int kMaxReasonBytes = 2000;  // reasons and details
+inline constexpr int kMaxReasonBytes = 2000;     // reasons and details
 inline constexpr int kMaxPlacementBytes = 200;
 inline constexpr int kMaxExceptionClocks = 64;
-inline constexpr int kMaxEventsPerAppend = 1000;
 inline constexpr int kMinTransferYear = 2014;
 inline constexpr int kMaxTransferYear = 2100;
 
@@ -78,15 +77,14 @@ bool IsCatalogueClockId(absl::string_view clock_id);
 // "<order_id>:final" (the two clocks of a make_plan order).
 bool IsExceptionClockName(absl::string_view name);
 
-// True when `text` is valid UTF-8 (no overlong forms, no surrogates, nothing
-// above U+10FFFF).
-bool IsValidUtf8(absl::string_view text);
+// Checks an LA code field: OK, or INVALID_ARGUMENT "<field>: ..." when it
+// is empty or not an ONS LA code (IsOnsLaCode).
+absl::Status ValidateLaCode(absl::string_view code, absl::string_view field);
 
-// Checks an OpenCase request: la_code an ONS code; case_reference 1-64
-// printable ASCII characters (0x20-0x7E); birth_month "YYYY-MM" or empty;
-// opened_on "YYYY-MM-DD" or empty. OK, or INVALID_ARGUMENT naming the field.
-// Whether opened_on is in the future is not checked here (no clock).
-absl::Status ValidateOpenCase(const v1::OpenCaseRequest& request);
+// Checks a case reference: 1-64 printable ASCII characters (0x20-0x7E). OK,
+// or INVALID_ARGUMENT "<field>: ...".
+absl::Status ValidateCaseReference(absl::string_view reference,
+                                   absl::string_view field);
 
 // Checks one proposed event; `path` prefixes every field path in the error
 // ("events[2]" gives "events[2].occurred_on: ..."; empty gives
@@ -94,12 +92,6 @@ absl::Status ValidateOpenCase(const v1::OpenCaseRequest& request);
 // A CaseOpened payload is refused: cases are opened with OpenCase.
 absl::Status ValidateProposedEvent(const v1::ProposedEvent& event,
                                    absl::string_view path);
-
-// Checks an AppendEvents request whole: case_id present; expected_version,
-// when set, at least 1; 1-1,000 events; idempotency_key at most 128 bytes;
-// then every event with path "events[i]". OK, or INVALID_ARGUMENT naming the
-// first bad field.
-absl::Status ValidateAppendRequest(const v1::AppendEventsRequest& request);
 
 }  // namespace ehcp::domain
 

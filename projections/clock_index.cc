@@ -7,13 +7,13 @@
 #include <system_error>
 #include <utility>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/status_macros.h"
 #include "projections/clock_index_impl.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "storage/rocksdb_db.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::projections {
@@ -22,17 +22,22 @@ namespace {
 namespace fmt = index_format;
 using storage::FromRocksDb;
 
-// The families, in handle order. RocksDB requires "default"; the index
-// leaves it empty.
-const std::vector<std::string>& FamilyNames() {
-  static const auto* const names =
-      new std::vector<std::string>{rocksdb::kDefaultColumnFamilyName,
-                                   fmt::kLateFamily,
-                                   fmt::kStoppedFamily,
-                                   fmt::kCasesFamily,
-                                   fmt::kLasFamily,
-                                   fmt::kMetaFamily};
-  return *names;
+// The index's database: its families in handle order (RocksDB requires
+// "default"; the index leaves it empty) and its format version.
+const storage::RocksDbLayout& Layout() {
+  static const auto* const layout = new storage::RocksDbLayout{
+      .name = "clock index",
+      .a_name = "a clock index",
+      .families = {rocksdb::kDefaultColumnFamilyName, fmt::kLateFamily,
+                   fmt::kStoppedFamily, fmt::kCasesFamily, fmt::kLasFamily,
+                   fmt::kMetaFamily},
+      .meta_family = 5,
+      .format_version = fmt::kFormatVersion,
+      .data_families = {1, 2, 3, 4, 5},
+      .data_noun = "keys",
+      .on_other_version = "delete the directory to rebuild the index",
+  };
+  return *layout;
 }
 
 }  // namespace
@@ -54,27 +59,6 @@ absl::Status ClockIndex::Impl::ClosedError() const {
   return absl::UnavailableError("clock index is closed");
 }
 
-absl::Status ClockIndex::Impl::CheckFamilies() const {
-  rocksdb::DBOptions db_options;
-  if (!db_options.env->FileExists(dir_ + "/CURRENT").ok()) {
-    return absl::OkStatus();  // No database yet: Open creates one.
-  }
-  std::vector<std::string> found;
-  EHCP_RETURN_IF_ERROR(
-      FromRocksDb(rocksdb::DB::ListColumnFamilies(db_options, dir_, &found),
-                  "clock index: list column families"));
-  const absl::flat_hash_set<std::string> expected(FamilyNames().begin(),
-                                                  FamilyNames().end());
-  const absl::flat_hash_set<std::string> actual(found.begin(), found.end());
-  if (expected != actual) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("clock index: ", dir_,
-                     " holds a RocksDB database that is not a clock index "
-                     "(its column families differ)"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status ClockIndex::Impl::OpenDatabase() {
   absl::MutexLock apply_lock(&apply_mu_);
   return OpenDatabaseLocked();
@@ -89,10 +73,7 @@ absl::Status ClockIndex::Impl::OpenDatabaseLocked() {
 }
 
 absl::Status ClockIndex::Impl::OpenHandlesLocked() {
-  EHCP_RETURN_IF_ERROR(CheckFamilies());
   rocksdb::DBOptions db_options;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
   // The index is written without fsync (it is rebuildable from the log and
   // its checkpoint travels in every batch): after a power cut, recovery
   // keeps a consistent prefix of batches (FORMAT.md, "Durability").
@@ -106,16 +87,9 @@ absl::Status ClockIndex::Impl::OpenHandlesLocked() {
   table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   rocksdb::ColumnFamilyOptions family;
   family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : FamilyNames()) {
-    descriptors.emplace_back(name, family);
-  }
-
-  rocksdb::DB* db = nullptr;
-  EHCP_RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::Open(db_options, dir_, descriptors, &handles_, &db),
-      absl::StrCat("clock index: open ", dir_)));
-  db_.reset(db);
+  EHCP_RETURN_IF_ERROR(storage::OpenRocksDb(
+      Layout(), dir_, db_options,
+      [&family](const std::string&) { return family; }, &db_, &handles_));
   families_.late = handles_[1];
   families_.stopped = handles_[2];
   families_.cases = handles_[3];
@@ -135,33 +109,9 @@ absl::Status ClockIndex::Impl::LoadMeta() {
         FromRocksDb(s, absl::StrCat("clock index: read meta ", key)));
     return true;
   };
+  EHCP_RETURN_IF_ERROR(storage::CheckFormatVersion(Layout(), dir_, db, handles_,
+                                                   rocksdb::WriteOptions()));
   std::string value;
-  EHCP_ASSIGN_OR_RETURN(bool has_version, get(fmt::kFormatVersionKey, &value));
-  if (!has_version) {
-    for (size_t i = 1; i < handles_.size(); ++i) {
-      std::unique_ptr<rocksdb::Iterator> it(
-          db->NewIterator(rocksdb::ReadOptions(), handles_[i]));
-      it->SeekToFirst();
-      EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "clock index: scan"));
-      if (it->Valid()) {
-        return absl::FailedPreconditionError(absl::StrCat(
-            "clock index: ", dir_, " has keys but no format version"));
-      }
-    }
-    EHCP_RETURN_IF_ERROR(FromRocksDb(
-        db->Put(rocksdb::WriteOptions(), families_.meta, fmt::kFormatVersionKey,
-                fmt::BigEndian64(fmt::kFormatVersion)),
-        "clock index: write format version"));
-  } else {
-    EHCP_ASSIGN_OR_RETURN(uint64_t version,
-                          fmt::DecodeBigEndian64(value, "meta format_version"));
-    if (version != fmt::kFormatVersion) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("clock index: ", dir_, " has format version ", version,
-                       "; this build reads only version ", fmt::kFormatVersion,
-                       " (delete the directory to rebuild the index)"));
-    }
-  }
   uint64_t checkpoint = 0, indexed = 0, rebuild_until = 0;
   EHCP_ASSIGN_OR_RETURN(bool has, get(fmt::kCheckpointKey, &value));
   if (has) {
@@ -328,14 +278,8 @@ void ClockIndex::Impl::Close() {
 }
 
 void ClockIndex::Impl::CloseDatabaseLocked() {
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
-    db_->DestroyColumnFamilyHandle(handle).PermitUncheckedError();
-  }
-  handles_.clear();
   families_ = IndexFamilies();
-  db_->Close().PermitUncheckedError();
-  db_.reset();
+  storage::CloseRocksDb(&db_, &handles_);
 }
 
 // ---------------------------------------------------------------------------

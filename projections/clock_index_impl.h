@@ -123,7 +123,6 @@ class ClockIndex::Impl {
   using LaUpdates = std::map<std::string, index_format::LaEntry>;
 
   // clock_index.cc
-  absl::Status CheckFamilies() const;
   absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
   void TailLoop();
   // Makes applied_ (or 0 while a rebuild is unfinished) the published

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/big_endian.h"
 #include "domain/rules.h"
 #include "storage/absl_string_view.h"
 
@@ -72,23 +73,15 @@ absl::StatusOr<std::optional<absl::CivilDay>> ParseOptionalDateKey(
 
 }  // namespace
 
-std::string BigEndian64(uint64_t value) {
-  std::string out(8, '\0');
-  for (int i = 7; i >= 0; --i) {
-    out[static_cast<size_t>(i)] = static_cast<char>(value & 0xff);
-    value >>= 8;
-  }
-  return out;
-}
+std::string BigEndian64(uint64_t value) { return ::ehcp::BigEndian64(value); }
 
 absl::StatusOr<uint64_t> DecodeBigEndian64(std::string_view bytes,
                                            std::string_view what) {
-  if (bytes.size() != 8) {
-    return Corrupt(what,
-                   absl::StrCat("expected 8 bytes, found ", bytes.size()));
+  absl::StatusOr<uint64_t> value = ::ehcp::DecodeBigEndian64(bytes, what);
+  if (!value.ok()) {
+    return absl::DataLossError(
+        absl::StrCat("clock index: ", value.status().message()));
   }
-  uint64_t value = 0;
-  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
   return value;
 }
 

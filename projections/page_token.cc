@@ -6,6 +6,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
+#include "common/big_endian.h"
 #include "storage/absl_string_view.h"
 #include "storage/hash.h"
 
@@ -22,9 +23,7 @@ bool AllDigits(const std::string& s) {
 }
 
 void PutBigEndian(uint64_t value, int bytes, std::string* out) {
-  for (int i = bytes - 1; i >= 0; --i) {
-    out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-  }
+  ::ehcp::PutBigEndian(out, value, static_cast<size_t>(bytes));
 }
 
 // Reads from a byte string front to back; any overrun sets !ok.
@@ -32,11 +31,10 @@ class Reader {
  public:
   explicit Reader(std::string_view bytes) : bytes_(bytes) {}
   uint64_t BigEndian(int bytes) {
-    if (!Has(static_cast<size_t>(bytes))) return 0;
-    uint64_t value = 0;
-    for (int i = 0; i < bytes; ++i) {
-      value = (value << 8) | static_cast<unsigned char>(bytes_[at_++]);
-    }
+    const size_t n = static_cast<size_t>(bytes);
+    if (!Has(n)) return 0;
+    const uint64_t value = ReadBigEndian(bytes_.substr(at_, n));
+    at_ += n;
     return value;
   }
   std::string Bytes(size_t n) {

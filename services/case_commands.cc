@@ -1,4 +1,4 @@
-#include "services/case_commands.h"
+#include "services/internal/case_commands.h"
 
 #include <utility>
 #include <vector>
@@ -11,10 +11,10 @@
 #include "common/status_macros.h"
 #include "domain/admissibility.h"
 #include "domain/dates.h"
-#include "domain/validation.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
 #include "cases/event_codec.h"
+#include "services/case_requests.h"
 #include "storage/hash.h"
 
 namespace ehcp::services {
@@ -114,7 +114,7 @@ CaseCommands::CaseCommands(storage::EventLog* log, cases::CaseCache* cases,
 
 void CaseCommands::OpenCase(const v1::OpenCaseRequest& request,
                             const std::string& principal, OpenDone done) {
-  if (absl::Status valid = domain::ValidateOpenCase(request); !valid.ok()) {
+  if (absl::Status valid = ValidateOpenCase(request); !valid.ok()) {
     done(valid);
     return;
   }
@@ -173,7 +173,7 @@ void CaseCommands::OpenCase(const v1::OpenCaseRequest& request,
 
 void CaseCommands::Append(const v1::AppendEventsRequest& request,
                           const std::string& principal, AppendDone done) {
-  if (absl::Status valid = domain::ValidateAppendRequest(request);
+  if (absl::Status valid = ValidateAppendRequest(request);
       !valid.ok()) {
     done(valid);
     return;

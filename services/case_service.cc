@@ -1,4 +1,4 @@
-#include "services/case_service.h"
+#include "services/internal/case_service.h"
 
 #include <atomic>
 #include <deque>
@@ -10,7 +10,8 @@
 #include "domain/case_state.h"
 #include "domain/dates.h"
 #include "cases/event_codec.h"
-#include "services/grpc_status.h"
+#include "services/internal/case_convert.h"
+#include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
 
@@ -186,7 +187,7 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
     {
       absl::MutexLock lock(&(*shared)->mu);
       *response->mutable_state() =
-          domain::ToProto((*shared)->model.state(), today);
+          ToProto((*shared)->model.state(), today);
       response->mutable_state()->set_case_version((*shared)->model.version());
     }
     response->mutable_state()->set_case_id(request->case_id());

@@ -1,4 +1,4 @@
-#include "services/clock_convert.h"
+#include "services/internal/clock_convert.h"
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"

@@ -1,4 +1,4 @@
-#include "services/clock_service.h"
+#include "services/internal/clock_service.h"
 
 #include <algorithm>
 #include <utility>
@@ -9,8 +9,8 @@
 #include "domain/clocks.h"
 #include "domain/dates.h"
 #include "domain/journey.h"
-#include "services/clock_convert.h"
-#include "services/grpc_status.h"
+#include "services/internal/clock_convert.h"
+#include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
 namespace {

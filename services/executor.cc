@@ -1,4 +1,4 @@
-#include "services/executor.h"
+#include "services/internal/executor.h"
 
 #include <algorithm>
 #include <utility>

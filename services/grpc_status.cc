@@ -1,4 +1,4 @@
-#include "services/grpc_status.h"
+#include "services/internal/grpc_status.h"
 
 #include <string>
 

@@ -1,4 +1,4 @@
-#include "services/index_waits.h"
+#include "services/internal/index_waits.h"
 
 #include <optional>
 #include <utility>

@@ -10,8 +10,11 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "cases/case_cache.h"
-#include "services/case_service.h"
-#include "services/clock_service.h"
+#include "services/internal/case_commands.h"
+#include "services/internal/case_service.h"
+#include "services/internal/clock_service.h"
+#include "services/internal/executor.h"
+#include "services/internal/index_waits.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {

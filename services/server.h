@@ -12,6 +12,7 @@
 #ifndef EHCP_SERVICES_SERVER_H_
 #define EHCP_SERVICES_SERVER_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -19,9 +20,6 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
-#include "services/case_commands.h"
-#include "services/executor.h"
-#include "services/index_waits.h"
 
 namespace grpc {
 class Server;
@@ -41,8 +39,11 @@ class CaseCache;
 
 namespace ehcp::services {
 
+class CaseCommands;
 class CaseServiceImpl;
 class ClockServiceImpl;
+class Executor;
+class IndexWaits;
 
 struct ServerOptions {
   // Data directory, created when missing: the event log in log/, the clock
@@ -64,7 +65,7 @@ struct ServerOptions {
   // Largest request accepted, in bytes (larger: RESOURCE_EXHAUSTED).
   int max_message_bytes = 4 << 20;
   // The current instant; tests pass a fixed clock.
-  CaseCommands::Clock now = [] { return absl::Now(); };
+  std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
 class EhcpServer {

@@ -1,4 +1,4 @@
-#include "storage/batch_builder.h"
+#include "storage/internal/batch_builder.h"
 
 #include <utility>
 
@@ -79,7 +79,7 @@ absl::StatusOr<AppendResult> BatchBuilder::Add(const AppendRequest& request) {
                             head_.hash, &value_buffer_);
     head_.hash = Sha256(value_buffer_);
     key_buffer_.clear();
-    format::PutBigEndian64(&key_buffer_, head_.position);
+    PutBigEndian64(&key_buffer_, head_.position);
     batch_.Put(families_.log, key_buffer_, value_buffer_);
     const std::string position_value = std::move(key_buffer_);
     key_buffer_ = format::StreamIndexKey(request.stream_id, version);
@@ -107,7 +107,7 @@ absl::StatusOr<AppendResult> BatchBuilder::Add(const AppendRequest& request) {
 
 rocksdb::WriteBatch* BatchBuilder::Finish() {
   for (const auto& [stream_id, version] : versions_) {
-    batch_.Put(families_.heads, stream_id, format::BigEndian64(version));
+    batch_.Put(families_.heads, stream_id, BigEndian64(version));
   }
   batch_.Put(families_.meta, format::kHeadKey, format::EncodeLogHead(head_));
   return &batch_;

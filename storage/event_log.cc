@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
-#include "storage/event_log_impl.h"
+#include "storage/internal/event_log_impl.h"
 
 namespace ehcp::storage {
 

@@ -11,24 +11,30 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
-#include "storage/event_log_impl.h"
 #include "storage/hash.h"
+#include "storage/internal/event_log_impl.h"
+#include "storage/rocksdb_db.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::storage {
 namespace {
 
-// The families Open passes to RocksDB, in handle order. RocksDB requires
-// "default"; the log leaves it empty.
-const std::vector<std::string>& FamilyNames() {
-  static const auto* const names =
-      new std::vector<std::string>{rocksdb::kDefaultColumnFamilyName,
-                                   format::kLogFamily,
-                                   format::kStreamsFamily,
-                                   format::kHeadsFamily,
-                                   format::kIdempotencyFamily,
-                                   format::kMetaFamily};
-  return *names;
+// The log's database: its families in handle order (RocksDB requires
+// "default"; the log leaves it empty) and its format version.
+const RocksDbLayout& Layout() {
+  static const auto* const layout = new RocksDbLayout{
+      .name = "event log",
+      .a_name = "an event log",
+      .families = {rocksdb::kDefaultColumnFamilyName, format::kLogFamily,
+                   format::kStreamsFamily, format::kHeadsFamily,
+                   format::kIdempotencyFamily, format::kMetaFamily},
+      .meta_family = 5,
+      .format_version = format::kFormatVersion,
+      .data_families = {1},
+      .data_noun = "records",
+      .on_other_version = "open it with the ehcpd build that wrote it",
+  };
+  return *layout;
 }
 
 rocksdb::ColumnFamilyOptions FamilyOptions(
@@ -85,35 +91,9 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLogImpl::OpenWithEnv(
   return std::unique_ptr<EventLog>(std::move(log));
 }
 
-absl::Status EventLogImpl::CheckFamilies() const {
-  rocksdb::DBOptions db_options;
-  if (env_ != nullptr) db_options.env = env_;
-  if (!db_options.env->FileExists(dir_ + "/CURRENT").ok()) {
-    return absl::OkStatus();  // No database yet: Open creates one.
-  }
-  std::vector<std::string> found;
-  EHCP_RETURN_IF_ERROR(
-      FromRocksDb(rocksdb::DB::ListColumnFamilies(db_options, dir_, &found),
-                  "list column families"));
-  const absl::flat_hash_set<std::string> expected(FamilyNames().begin(),
-                                                  FamilyNames().end());
-  const absl::flat_hash_set<std::string> actual(found.begin(), found.end());
-  if (expected != actual) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("event log: ", dir_,
-                     " holds a RocksDB database that is not an event log "
-                     "(its column families differ)"));
-  }
-  return absl::OkStatus();
-}
-
 absl::Status EventLogImpl::OpenDatabase() {
-  EHCP_RETURN_IF_ERROR(CheckFamilies());
-
   rocksdb::DBOptions db_options;
   if (env_ != nullptr) db_options.env = env_;
-  db_options.create_if_missing = true;
-  db_options.create_missing_column_families = true;
   // A torn last write is a batch nobody was told of: drop it and keep the
   // consistent prefix (FORMAT.md, "Recovery").
   db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
@@ -126,22 +106,18 @@ absl::Status EventLogImpl::OpenDatabase() {
 
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options_.block_cache_bytes);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : FamilyNames()) {
+  auto family_options = [&cache](const std::string& name) {
     // Bloom filters where reads are point look-ups that usually miss or hit
     // by key: stream heads and idempotency keys.
     const bool bloom =
         name == format::kHeadsFamily || name == format::kIdempotencyFamily;
-    descriptors.emplace_back(name, FamilyOptions(cache, bloom));
-  }
+    return FamilyOptions(cache, bloom);
+  };
 
   absl::MutexLock db_lock(&db_mu_);
   absl::MutexLock commit_lock(&commit_mu_);
-  rocksdb::DB* db = nullptr;
-  EHCP_RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::Open(db_options, dir_, descriptors, &handles_, &db),
-      absl::StrCat("open ", dir_)));
-  db_.reset(db);
+  EHCP_RETURN_IF_ERROR(
+      OpenRocksDb(Layout(), dir_, db_options, family_options, &db_, &handles_));
   families_.log = handles_[1];
   families_.streams = handles_[2];
   families_.heads = handles_[3];
@@ -152,47 +128,24 @@ absl::Status EventLogImpl::OpenDatabase() {
 
 absl::Status EventLogImpl::LoadMeta() {
   // The format version: written once, when the log is created.
-  std::string value;
-  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), families_.meta,
-                                    format::kFormatVersionKey, &value);
-  if (status.IsNotFound()) {
-    std::unique_ptr<rocksdb::Iterator> it(
-        db_->NewIterator(rocksdb::ReadOptions(), families_.log));
-    it->SeekToFirst();
-    EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan log"));
-    if (it->Valid()) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "event log: ", dir_, " has records but no format version"));
-    }
-    rocksdb::WriteOptions write_options;
-    write_options.sync = true;
-    EHCP_RETURN_IF_ERROR(FromRocksDb(
-        db_->Put(write_options, families_.meta, format::kFormatVersionKey,
-                 format::BigEndian64(format::kFormatVersion)),
-        "write format version"));
-  } else {
-    EHCP_RETURN_IF_ERROR(FromRocksDb(status, "read format version"));
-    EHCP_ASSIGN_OR_RETURN(uint64_t version, format::DecodeBigEndian64(
-                                                value, "meta format_version"));
-    if (version != format::kFormatVersion) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "event log: ", dir_, " has format version ", version,
-          "; this build reads only version ", format::kFormatVersion));
-    }
-  }
+  rocksdb::WriteOptions write_options;
+  write_options.sync = true;
+  EHCP_RETURN_IF_ERROR(
+      CheckFormatVersion(Layout(), dir_, db_.get(), handles_, write_options));
 
   // The head, cross-checked against the last record.
   format::LogHead head;
-  status = db_->Get(rocksdb::ReadOptions(), families_.meta, format::kHeadKey,
-                    &value);
+  std::string value;
+  rocksdb::Status status = db_->Get(rocksdb::ReadOptions(), families_.meta,
+                                    format::kHeadKey, &value);
   if (!status.IsNotFound()) {
-    EHCP_RETURN_IF_ERROR(FromRocksDb(status, "read log head"));
+    EHCP_RETURN_IF_ERROR(FromRocksDb(status, "event log: read log head"));
     EHCP_ASSIGN_OR_RETURN(head, format::DecodeLogHead(value));
   }
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(rocksdb::ReadOptions(), families_.log));
   it->SeekToLast();
-  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan log"));
+  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "event log: scan log"));
   if (!it->Valid()) {
     if (head.position != 0) {
       return absl::DataLossError(
@@ -201,8 +154,7 @@ absl::Status EventLogImpl::LoadMeta() {
     }
   } else {
     EHCP_ASSIGN_OR_RETURN(
-        uint64_t last,
-        format::DecodeBigEndian64(it->key().ToStringView(), "log key"));
+        uint64_t last, DecodeBigEndian64(it->key().ToStringView(), "log key"));
     if (last != head.position) {
       return absl::DataLossError(
           absl::StrCat("event log: the log ends at position ", last,
@@ -244,16 +196,10 @@ void EventLogImpl::Close() {
   for (PositionWaiters::Callback& fn : waiters) fn(true);
 
   absl::MutexLock lock(&db_mu_);
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* handle : handles_) {
-    db_->DestroyColumnFamilyHandle(handle);
-  }
-  handles_.clear();
   families_ = ColumnFamilies();
   // Everything acknowledged is already in the WAL; a failure to close
   // cleanly loses nothing and there is no caller to tell.
-  db_->Close().PermitUncheckedError();
-  db_.reset();
+  CloseRocksDb(&db_, &handles_);
 }
 
 uint64_t EventLogImpl::NotifyAfter(uint64_t position,

@@ -11,9 +11,9 @@
 #include "common/status_macros.h"
 #include "rocksdb/iterator.h"
 #include "storage/absl_string_view.h"
-#include "storage/event_log_impl.h"
 #include "storage/hash.h"
-#include "storage/request_validation.h"
+#include "storage/internal/event_log_impl.h"
+#include "storage/internal/request_validation.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::storage {
@@ -51,10 +51,11 @@ absl::StatusOr<std::optional<std::string>> EventLogImpl::Get(
 
 absl::StatusOr<uint64_t> EventLogImpl::ReadStreamVersion(
     std::string_view stream_id) const {
-  EHCP_ASSIGN_OR_RETURN(std::optional<std::string> value,
-                        Get(families_.heads, stream_id, "read stream head"));
+  EHCP_ASSIGN_OR_RETURN(
+      std::optional<std::string> value,
+      Get(families_.heads, stream_id, "event log: read stream head"));
   if (!value.has_value()) return 0;
-  return format::DecodeBigEndian64(
+  return DecodeBigEndian64(
       *value, absl::StrCat("stream ", ToAbsl(stream_id), ": head"));
 }
 
@@ -83,7 +84,7 @@ absl::StatusOr<std::optional<AppendResult>> EventLogImpl::LookupIdempotency(
   EHCP_ASSIGN_OR_RETURN(
       std::optional<std::string> value,
       Get(families_.idempotency, format::IdempotencyKey(stream_id, key),
-          "read idempotency record"));
+          "event log: read idempotency record"));
   if (!value.has_value()) return std::nullopt;
   EHCP_ASSIGN_OR_RETURN(format::IdempotencyEntry entry,
                         format::DecodeIdempotency(*value));
@@ -123,14 +124,14 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadStream(
         key.substr(0, prefix.size()) != prefix) {
       break;  // Another stream's keys (shorter ids sort before the 0x00).
     }
-    EHCP_ASSIGN_OR_RETURN(uint64_t version,
-                          format::DecodeBigEndian64(key.substr(prefix.size()),
-                                                    "stream index key"));
-    EHCP_ASSIGN_OR_RETURN(uint64_t position,
-                          format::DecodeBigEndian64(
-                              it->value().ToStringView(),
-                              absl::StrCat("stream ", ToAbsl(stream_id),
-                                           " version ", version, ": index")));
+    EHCP_ASSIGN_OR_RETURN(
+        uint64_t version,
+        DecodeBigEndian64(key.substr(prefix.size()), "stream index key"));
+    EHCP_ASSIGN_OR_RETURN(
+        uint64_t position,
+        DecodeBigEndian64(it->value().ToStringView(),
+                          absl::StrCat("stream ", ToAbsl(stream_id),
+                                       " version ", version, ": index")));
     // Written but not yet published: later versions are later positions.
     if (position > head) {
       if (forwards) break;
@@ -139,7 +140,8 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadStream(
     versions.push_back(version);
     positions.push_back(position);
   }
-  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan stream index"));
+  EHCP_RETURN_IF_ERROR(
+      FromRocksDb(it->status(), "event log: scan stream index"));
   return ReadPositions(stream_id, versions, positions);
 }
 
@@ -164,7 +166,7 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadPositions(
           "stream ", ToAbsl(stream_id), " version ", versions[i], ": position ",
           positions[i], " is missing from the log"));
     }
-    EHCP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "read log"));
+    EHCP_RETURN_IF_ERROR(FromRocksDb(statuses[i], "event log: read log"));
     EHCP_ASSIGN_OR_RETURN(format::DecodedRecord decoded,
                           format::DecodeLogRecord(positions[i], values[i]));
     if (decoded.record.stream_id != stream_id ||
@@ -201,14 +203,14 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
   for (it->Seek(format::LogKey(from)); it->Valid(); it->Next(), ++expected) {
     EHCP_ASSIGN_OR_RETURN(
         uint64_t position,
-        format::DecodeBigEndian64(it->key().ToStringView(), "log key"));
+        DecodeBigEndian64(it->key().ToStringView(), "log key"));
     if (position != expected) break;
     EHCP_ASSIGN_OR_RETURN(
         format::DecodedRecord decoded,
         format::DecodeLogRecord(position, it->value().ToStringView()));
     records.push_back(std::move(decoded.record));
   }
-  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan log"));
+  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "event log: scan log"));
   if (expected <= last) {
     return absl::DataLossError(
         absl::StrCat("position ", expected, ": missing from the log"));
@@ -218,9 +220,9 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
 
 absl::StatusOr<std::string> EventLogImpl::SuccessorWitness(
     uint64_t position, const rocksdb::Snapshot* snapshot) const {
-  EHCP_ASSIGN_OR_RETURN(
-      std::optional<std::string> value,
-      Get(families_.log, format::LogKey(position + 1), "read log", snapshot));
+  EHCP_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        Get(families_.log, format::LogKey(position + 1),
+                            "event log: read log", snapshot));
   if (value.has_value()) {
     absl::StatusOr<format::DecodedRecord> next =
         format::DecodeLogRecord(position + 1, *value);
@@ -228,8 +230,8 @@ absl::StatusOr<std::string> EventLogImpl::SuccessorWitness(
     return std::move(next->prev_hash);
   }
   // The last record: the head, written in the same batch, is the witness.
-  EHCP_ASSIGN_OR_RETURN(
-      value, Get(families_.meta, format::kHeadKey, "read log head", snapshot));
+  EHCP_ASSIGN_OR_RETURN(value, Get(families_.meta, format::kHeadKey,
+                                   "event log: read log head", snapshot));
   if (!value.has_value()) {
     return ChainBroken(position, "the log head is missing");
   }
@@ -263,9 +265,9 @@ absl::Status EventLogImpl::VerifyChain(uint64_t from_position,
   // The hash the record at `from` must carry as prev_hash.
   std::string expected_prev = format::ZeroHash();
   if (from > 1) {
-    EHCP_ASSIGN_OR_RETURN(
-        std::optional<std::string> value,
-        Get(families_.log, format::LogKey(from - 1), "read log", snapshot));
+    EHCP_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          Get(families_.log, format::LogKey(from - 1),
+                              "event log: read log", snapshot));
     if (!value.has_value()) return ChainBroken(from - 1, "record missing");
     expected_prev = Sha256(*value);
   }
@@ -280,8 +282,7 @@ absl::Status EventLogImpl::VerifyChain(uint64_t from_position,
   uint64_t position = from;
   for (it->Seek(format::LogKey(from)); it->Valid(); it->Next(), ++position) {
     EHCP_ASSIGN_OR_RETURN(
-        uint64_t key,
-        format::DecodeBigEndian64(it->key().ToStringView(), "log key"));
+        uint64_t key, DecodeBigEndian64(it->key().ToStringView(), "log key"));
     if (key != position) return ChainBroken(position, "record missing");
     const std::string_view bytes = it->value().ToStringView();
     absl::StatusOr<format::DecodedRecord> decoded =
@@ -306,7 +307,7 @@ absl::Status EventLogImpl::VerifyChain(uint64_t from_position,
     }
     expected_prev = std::move(decoded->record.hash);
   }
-  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "scan log"));
+  EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "event log: scan log"));
   if (position <= to) return ChainBroken(position, "record missing");
 
   // The last record's bytes, against the record after it or the head.

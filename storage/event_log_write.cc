@@ -4,8 +4,8 @@
 
 #include "absl/time/clock.h"
 #include "storage/absl_string_view.h"
-#include "storage/event_log_impl.h"
-#include "storage/request_validation.h"
+#include "storage/internal/event_log_impl.h"
+#include "storage/internal/request_validation.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::storage {
@@ -126,7 +126,7 @@ EventLogImpl::Completions EventLogImpl::Commit(std::vector<Pending> batch) {
       rocksdb::WriteOptions write_options;
       write_options.sync = options_.sync;
       write_status = FromRocksDb(db_->Write(write_options, builder.Finish()),
-                                 "write batch");
+                                 "event log: write batch");
       write_error_ = write_status;
     }
   }
@@ -225,7 +225,7 @@ absl::StatusOr<std::optional<format::IdempotencyEntry>>
 EventLogImpl::CommittedIdempotency(std::string_view key) {
   db_mu_.AssertReaderHeld();
   absl::StatusOr<std::optional<std::string>> value =
-      Get(families_.idempotency, key, "read idempotency record");
+      Get(families_.idempotency, key, "event log: read idempotency record");
   if (!value.ok()) return value.status();
   if (!value->has_value()) return std::nullopt;
   absl::StatusOr<format::IdempotencyEntry> entry =

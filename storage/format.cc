@@ -1,4 +1,4 @@
-#include "storage/format.h"
+#include "storage/internal/format.h"
 
 #include <utility>
 
@@ -12,32 +12,6 @@ namespace ehcp::storage::format {
 const std::string& ZeroHash() {
   static const std::string* const zero = new std::string(kHashSize, '\0');
   return *zero;
-}
-
-void PutBigEndian64(std::string* dst, uint64_t value) {
-  char buf[8];
-  for (int i = 7; i >= 0; --i) {
-    buf[i] = static_cast<char>(value & 0xff);
-    value >>= 8;
-  }
-  dst->append(buf, sizeof(buf));
-}
-
-std::string BigEndian64(uint64_t value) {
-  std::string out;
-  PutBigEndian64(&out, value);
-  return out;
-}
-
-absl::StatusOr<uint64_t> DecodeBigEndian64(std::string_view bytes,
-                                           std::string_view what) {
-  if (bytes.size() != 8) {
-    return absl::DataLossError(
-        absl::StrCat(ToAbsl(what), ": expected 8 bytes, found ", bytes.size()));
-  }
-  uint64_t value = 0;
-  for (char c : bytes) value = (value << 8) | static_cast<unsigned char>(c);
-  return value;
 }
 
 std::string LogKey(uint64_t position) { return BigEndian64(position); }

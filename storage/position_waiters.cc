@@ -1,4 +1,4 @@
-#include "storage/position_waiters.h"
+#include "storage/internal/position_waiters.h"
 
 namespace ehcp::storage {
 

@@ -1,9 +1,10 @@
-#include "storage/request_validation.h"
+#include "storage/internal/request_validation.h"
 
 #include <cstddef>
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "common/utf8.h"
 
 namespace ehcp::storage {
 
@@ -64,44 +65,6 @@ absl::Status ValidateAppendRequest(const AppendRequest& request) {
                      " bytes, at most ", kMaxKeySize));
   }
   return absl::OkStatus();
-}
-
-bool IsValidUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    size_t length;
-    uint32_t code_point;
-    if (c >= 0xc2 && c <= 0xdf) {
-      length = 2;
-      code_point = c & 0x1f;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      length = 3;
-      code_point = c & 0x0f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      length = 4;
-      code_point = c & 0x07;
-    } else {
-      return false;  // Continuation byte, overlong lead, or beyond U+10FFFF.
-    }
-    if (static_cast<size_t>(end - p) < length) return false;
-    for (size_t i = 1; i < length; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return false;
-      code_point = (code_point << 6) | (p[i] & 0x3f);
-    }
-    if ((length == 3 && code_point < 0x800) ||
-        (length == 4 && (code_point < 0x10000 || code_point > 0x10ffff)) ||
-        (code_point >= 0xd800 && code_point <= 0xdfff)) {
-      return false;
-    }
-    p += length;
-  }
-  return true;
 }
 
 }  // namespace ehcp::storage

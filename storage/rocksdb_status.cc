@@ -11,7 +11,7 @@ absl::Status FromRocksDb(const rocksdb::Status& status,
                          std::string_view context) {
   if (status.ok()) return absl::OkStatus();
   const std::string message =
-      absl::StrCat("event log: ", ToAbsl(context), ": ", status.ToString());
+      absl::StrCat(ToAbsl(context), ": ", status.ToString());
   using Code = rocksdb::Status::Code;
   switch (status.code()) {
     case Code::kNotFound:

@@ -1,4 +1,5 @@
-// The one place rocksdb::Status becomes absl::Status.
+// The one place rocksdb::Status becomes absl::Status, for the event log and
+// the clock index alike (storage/rocksdb_db.h opens their databases).
 #ifndef EHCP_STORAGE_ROCKSDB_STATUS_H_
 #define EHCP_STORAGE_ROCKSDB_STATUS_H_
 
@@ -9,8 +10,10 @@
 
 namespace ehcp::storage {
 
-// Converts `status`, prefixing its message with `context` ("read log"), and
-// choosing the code by what the caller should do next:
+// Converts `status`, prefixing its message with `context`: the caller's
+// name, then what it was doing ("event log: read log", "clock index: scan"
+// give "clock index: scan: <RocksDB's message>"). The code is chosen by
+// what the caller should do next:
 //   OK -> OK; NotFound -> NOT_FOUND; Corruption -> DATA_LOSS;
 //   IOError with no space -> RESOURCE_EXHAUSTED; other IOError, Busy,
 //   TimedOut, TryAgain, Incomplete, ShutdownInProgress -> UNAVAILABLE;

@@ -1,4 +1,4 @@
-#include "tools/case_client.h"
+#include "tools/internal/case_client.h"
 
 #include <chrono>
 #include <utility>

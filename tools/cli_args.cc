@@ -1,4 +1,4 @@
-#include "tools/cli_args.h"
+#include "tools/internal/cli_args.h"
 
 #include <algorithm>
 #include <map>

@@ -1,4 +1,4 @@
-#include "tools/commands.h"
+#include "tools/internal/commands.h"
 
 #include <algorithm>
 #include <filesystem>
@@ -12,8 +12,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
-#include "tools/event_files.h"
-#include "tools/render.h"
+#include "tools/internal/event_files.h"
+#include "tools/internal/render.h"
 
 namespace ehcp::tools {
 namespace {

@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "tools/case_client.h"
-#include "tools/cli_args.h"
-#include "tools/commands.h"
-#include "tools/signal_canceller.h"
+#include "tools/internal/case_client.h"
+#include "tools/internal/cli_args.h"
+#include "tools/internal/commands.h"
+#include "tools/internal/signal_canceller.h"
 
 int main(int argc, char** argv) {
   using namespace ehcp::tools;

@@ -1,4 +1,4 @@
-#include "tools/signal_canceller.h"
+#include "tools/internal/signal_canceller.h"
 
 #include <pthread.h>
 

@@ -26,15 +26,6 @@ absl::Status Check(v1::EventPayload payload) {
   return ValidateProposedEvent(Proposal(std::move(payload)), "events[0]");
 }
 
-v1::OpenCaseRequest GoodOpen() {
-  v1::OpenCaseRequest r;
-  r.set_la_code("E06000035");
-  r.set_case_reference("MED/2024/0001");
-  r.set_birth_month("2012-09");
-  r.set_opened_on("2024-01-08");
-  return r;
-}
-
 // ----------------------------------------------------------- small pieces
 
 TEST(ValidationTest, OnsLaCodesFollowThePattern) {
@@ -82,62 +73,22 @@ TEST(ValidationTest, ExceptionClockNamesUseTheCatalogue) {
   }
 }
 
-TEST(ValidationTest, Utf8IsCheckedStrictly) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));
-  EXPECT_FALSE(IsValidUtf8("\xff"));
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong '/'
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // overlong, three bytes
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // above U+10FFFF
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // truncated
-  EXPECT_FALSE(IsValidUtf8("\x80"));              // lone continuation
+TEST(ValidationTest, LaCodeFieldsNameTheField) {
+  EXPECT_TRUE(ValidateLaCode("E06000035", "la_code").ok());
+  EXPECT_THAT(ValidateLaCode("W06000001", "la_code"), InvalidAt("la_code"));
+  EXPECT_THAT(ValidateLaCode("", "x.la_code"), InvalidAt("x.la_code"));
 }
 
-// ------------------------------------------------------------ OpenCase
-
-TEST(ValidationTest, WellFormedOpenCaseIsAccepted) {
-  EXPECT_TRUE(ValidateOpenCase(GoodOpen()).ok());
-  v1::OpenCaseRequest r = GoodOpen();
-  r.clear_birth_month();
-  r.clear_opened_on();
-  EXPECT_TRUE(ValidateOpenCase(r).ok());
-}
-
-TEST(ValidationTest, OpenCaseWithABadLaCodeIsRefused) {
-  v1::OpenCaseRequest r = GoodOpen();
-  r.set_la_code("W06000001");
-  EXPECT_THAT(ValidateOpenCase(r), InvalidAt("la_code"));
-  r.clear_la_code();
-  EXPECT_THAT(ValidateOpenCase(r), InvalidAt("la_code"));
-}
-
-TEST(ValidationTest, OpenCaseWithABadReferenceIsRefused) {
+TEST(ValidationTest, CaseReferencesAreShortPrintableAscii) {
   for (const std::string& bad :
        {std::string(), std::string(65, 'R'), std::string("MED\t1"),
         std::string("caf\xc3\xa9")}) {
-    v1::OpenCaseRequest r = GoodOpen();
-    r.set_case_reference(bad);
-    EXPECT_THAT(ValidateOpenCase(r), InvalidAt("case_reference"));
+    EXPECT_THAT(ValidateCaseReference(bad, "case_reference"),
+                InvalidAt("case_reference"));
   }
-  v1::OpenCaseRequest r = GoodOpen();
-  r.set_case_reference(std::string(64, 'R'));
-  EXPECT_TRUE(ValidateOpenCase(r).ok());
-}
-
-TEST(ValidationTest, OpenCaseWithABadBirthMonthIsRefused) {
-  for (const char* bad : {"2012-13", "2012-9", "2012-09-01", "1899-12"}) {
-    v1::OpenCaseRequest r = GoodOpen();
-    r.set_birth_month(bad);
-    EXPECT_THAT(ValidateOpenCase(r), InvalidAt("birth_month")) << bad;
-  }
-}
-
-TEST(ValidationTest, OpenCaseWithAnImpossibleOpeningDateIsRefused) {
-  v1::OpenCaseRequest r = GoodOpen();
-  r.set_opened_on("2023-02-29");
-  EXPECT_THAT(ValidateOpenCase(r), InvalidAt("opened_on"));
+  EXPECT_TRUE(ValidateCaseReference("MED/2024/0001", "case_reference").ok());
+  EXPECT_TRUE(
+      ValidateCaseReference(std::string(64, 'R'), "case_reference").ok());
 }
 
 // ------------------------------------------------------- ProposedEvent
@@ -516,56 +467,6 @@ TEST(ValidationTest, VoidTargetMustBeAnEventId) {
               InvalidAt("events[0].payload.event_voided.target_event_id"));
   EXPECT_THAT(Check(Void("v3")),
               InvalidAt("events[0].payload.event_voided.target_event_id"));
-}
-
-// ------------------------------------------------------ AppendEvents
-
-v1::AppendEventsRequest GoodAppend() {
-  v1::AppendEventsRequest r;
-  r.set_case_id("E06000035-0123456789abcdef");
-  *r.add_events() = Proposal(Request());
-  *r.add_events() = Proposal(Assess(), "2024-02-16");
-  r.set_idempotency_key("k-1");
-  return r;
-}
-
-TEST(ValidationTest, WellFormedAppendIsAccepted) {
-  EXPECT_TRUE(ValidateAppendRequest(GoodAppend()).ok());
-  v1::AppendEventsRequest r = GoodAppend();
-  r.set_expected_version(1);
-  EXPECT_TRUE(ValidateAppendRequest(r).ok());
-  r.set_any_version(true);
-  EXPECT_TRUE(ValidateAppendRequest(r).ok());
-}
-
-TEST(ValidationTest, AppendShapeIsChecked) {
-  v1::AppendEventsRequest r = GoodAppend();
-  r.clear_case_id();
-  EXPECT_THAT(ValidateAppendRequest(r), InvalidAt("case_id"));
-
-  r = GoodAppend();
-  r.set_expected_version(0);
-  EXPECT_THAT(ValidateAppendRequest(r), InvalidAt("expected_version"));
-
-  r = GoodAppend();
-  r.clear_events();
-  EXPECT_THAT(ValidateAppendRequest(r), InvalidAt("events"));
-  for (int i = 0; i < kMaxEventsPerAppend + 1; ++i) {
-    *r.add_events() = Proposal(Draft());
-  }
-  EXPECT_THAT(ValidateAppendRequest(r), InvalidAt("events"));
-
-  r = GoodAppend();
-  r.set_idempotency_key(std::string(129, 'k'));
-  EXPECT_THAT(ValidateAppendRequest(r), InvalidAt("idempotency_key"));
-  r.set_idempotency_key(std::string(128, 'k'));
-  EXPECT_TRUE(ValidateAppendRequest(r).ok());
-}
-
-TEST(ValidationTest, AppendNamesTheBadEventByIndex) {
-  v1::AppendEventsRequest r = GoodAppend();
-  r.mutable_events(1)->set_occurred_on("2023-02-29");
-  EXPECT_THAT(ValidateAppendRequest(r), InvalidAt("events[1].occurred_on"));
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The server's executor and index waits, one layer at a time: a bounded
 // queue that refuses rather than grows, and waits for the clock index that
 // end by notification, by deadline or by shutdown, exactly once.
-#include "services/executor.h"
+#include "services/internal/executor.h"
 
 #include <atomic>
 #include <memory>
@@ -13,7 +13,7 @@
 #include "cases/event_codec.h"
 #include "gtest/gtest.h"
 #include "projections/clock_index.h"
-#include "services/index_waits.h"
+#include "services/internal/index_waits.h"
 #include "storage/event_log.h"
 #include "tests/services/journey_builder.h"
 

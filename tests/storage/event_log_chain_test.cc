@@ -8,9 +8,10 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "storage/event_log.h"
-#include "storage/event_log_impl.h"
-#include "storage/format.h"
 #include "storage/hash.h"
+#include "storage/internal/event_log_impl.h"
+#include "storage/internal/format.h"
+#include "storage/rocksdb_db.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 
@@ -211,8 +212,8 @@ TEST_F(ChainTest, OpenRefusesALogWhoseLastRecordChanged) {
 TEST_F(ChainTest, OpenRefusesAnUnknownFormatVersion) {
   {
     RawDb raw(dir_.path());
-    raw.Put(format::kMetaFamily, format::kFormatVersionKey,
-            format::BigEndian64(format::kFormatVersion + 1));
+    raw.Put(format::kMetaFamily, kFormatVersionKey,
+            BigEndian64(format::kFormatVersion + 1));
   }
   absl::StatusOr<std::unique_ptr<EventLog>> log =
       EventLog::Open(dir_.path(), {});

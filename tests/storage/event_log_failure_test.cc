@@ -8,7 +8,7 @@
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "storage/event_log.h"
-#include "storage/event_log_impl.h"
+#include "storage/internal/event_log_impl.h"
 #include "tests/storage/test_util.h"
 
 namespace ehcp::storage {

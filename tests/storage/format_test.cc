@@ -1,6 +1,6 @@
 // The documented on-disk layout (storage/FORMAT.md), key encodings, request
 // validation and the notification registry.
-#include "storage/format.h"
+#include "storage/internal/format.h"
 
 #include <memory>
 #include <string>
@@ -10,8 +10,9 @@
 #include "gtest/gtest.h"
 #include "storage/event_log.h"
 #include "storage/hash.h"
-#include "storage/position_waiters.h"
-#include "storage/request_validation.h"
+#include "storage/internal/position_waiters.h"
+#include "storage/internal/request_validation.h"
+#include "storage/rocksdb_db.h"
 #include "tests/storage/raw_db.h"
 #include "tests/storage/test_util.h"
 
@@ -36,10 +37,9 @@ TEST(FormatTest, BigEndianKeysSortNumerically) {
   EXPECT_EQ(format::LogKey(0x0102030405060708),
             Bytes({1, 2, 3, 4, 5, 6, 7, 8}));
   EXPECT_LT(format::LogKey(255), format::LogKey(256));
-  EXPECT_EQ(format::DecodeBigEndian64(format::LogKey(987654321), "k").value(),
+  EXPECT_EQ(DecodeBigEndian64(format::LogKey(987654321), "k").value(),
             987654321u);
-  EXPECT_TRUE(
-      absl::IsDataLoss(format::DecodeBigEndian64("short", "k").status()));
+  EXPECT_TRUE(absl::IsDataLoss(DecodeBigEndian64("short", "k").status()));
 }
 
 TEST(FormatTest, StreamKeysOfOneStreamAreContiguous) {
@@ -79,7 +79,7 @@ TEST(FormatTest, AnAppendWritesTheDocumentedKeysInEveryFamily) {
               ElementsAre(Pair(c1 + format::LogKey(1), format::LogKey(1)),
                           Pair(c1 + format::LogKey(2), format::LogKey(2))));
   EXPECT_THAT(raw.Dump(format::kHeadsFamily),
-              ElementsAre(Pair("c1", format::BigEndian64(2))));
+              ElementsAre(Pair("c1", BigEndian64(2))));
   auto idempotency = raw.Dump(format::kIdempotencyFamily);
   ASSERT_EQ(idempotency.size(), 1u);
   EXPECT_EQ(idempotency.begin()->first, c1 + "k1");
@@ -89,7 +89,7 @@ TEST(FormatTest, AnAppendWritesTheDocumentedKeysInEveryFamily) {
   EXPECT_EQ(entry.result.last_position, 2u);
   EXPECT_EQ(entry.result.recorded_at_micros, 1'700'000'000'000'000);
   auto meta = raw.Dump(format::kMetaFamily);
-  EXPECT_EQ(meta.at(format::kFormatVersionKey), format::BigEndian64(1));
+  EXPECT_EQ(meta.at(kFormatVersionKey), BigEndian64(1));
   format::LogHead head =
       format::DecodeLogHead(meta.at(format::kHeadKey)).value();
   EXPECT_EQ(head.position, 2u);
@@ -107,16 +107,15 @@ TEST(ValidationTest, StreamIdsArePrintableAsciiWithinTheLimit) {
   EXPECT_FALSE(ValidateStreamId(std::string(kMaxStreamIdSize + 1, 'x')).ok());
 }
 
-TEST(ValidationTest, Utf8ValidationRejectsMalformedSequences) {
-  EXPECT_TRUE(IsValidUtf8(""));
-  EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80"));  // é € 😀
-  EXPECT_FALSE(IsValidUtf8("\x80"));              // Lone continuation.
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // Overlong.
-  EXPECT_FALSE(IsValidUtf8("\xe0\x80\xaf"));      // Overlong.
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // Surrogate.
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // Beyond U+10FFFF.
-  EXPECT_FALSE(IsValidUtf8("\xe2\x82"));          // Truncated.
+TEST(ValidationTest, RecordTypesMustBeUtf8) {
+  AppendRequest request;
+  request.stream_id = "s";
+  request.records.push_back({"caf\xc3\xa9", "data"});
+  EXPECT_TRUE(ValidateAppendRequest(request).ok());
+  request.records.push_back({"caf\xc0\xaf", "data"});  // Overlong.
+  const absl::Status status = ValidateAppendRequest(request);
+  EXPECT_TRUE(absl::IsInvalidArgument(status));
+  EXPECT_EQ(status.message(), "records[1].type: not valid UTF-8");
 }
 
 TEST(PositionWaitersTest, TakesDueCallbacksInPositionOrder) {

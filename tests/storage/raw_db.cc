@@ -1,7 +1,7 @@
 #include "tests/storage/raw_db.h"
 
 #include "gtest/gtest.h"
-#include "storage/format.h"
+#include "storage/internal/format.h"
 
 namespace ehcp::storage::testing {
 

@@ -13,8 +13,9 @@
 
 namespace ehcp::storage::testing {
 
-// The database with every column family of the format (storage/format.h),
-// or with the ones given. The log must be closed while this is open.
+// The database with every column family of the format
+// (storage/internal/format.h), or with the ones given. The log must be closed
+// while this is open.
 class RawDb {
  public:
   // Fails the current test (db() is then null) if the open fails. `env`:

@@ -9,7 +9,7 @@
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/tools/fake_case_client.h"
-#include "tools/commands.h"
+#include "tools/internal/commands.h"
 
 namespace ehcp::tools {
 namespace {

@@ -5,7 +5,7 @@
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "gtest/gtest.h"
-#include "tools/render.h"
+#include "tools/internal/render.h"
 
 namespace ehcp::tools {
 namespace {

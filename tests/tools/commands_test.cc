@@ -1,4 +1,4 @@
-#include "tools/commands.h"
+#include "tools/internal/commands.h"
 
 #include <filesystem>
 #include <fstream>

@@ -12,10 +12,10 @@
 #include "domain/admissibility.h"
 #include "domain/clocks.h"
 #include "domain/dates.h"
-#include "domain/validation.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tools/event_files.h"
+#include "services/case_requests.h"
+#include "tools/internal/event_files.h"
 
 namespace ehcp::tools {
 namespace {
@@ -88,8 +88,8 @@ TEST(DemoDataTest, EveryJourneyIsValidAndAdmissibleToday) {
     open.set_case_reference(j.case_reference);
     open.set_birth_month(j.birth_month);
     open.set_opened_on(j.opened_on);
-    EXPECT_TRUE(domain::ValidateOpenCase(open).ok())
-        << domain::ValidateOpenCase(open);
+    EXPECT_TRUE(services::ValidateOpenCase(open).ok())
+        << services::ValidateOpenCase(open);
     EXPECT_LE(*domain::ParseDate(j.opened_on), kToday);
 
     v1::AppendEventsRequest append;
@@ -97,7 +97,7 @@ TEST(DemoDataTest, EveryJourneyIsValidAndAdmissibleToday) {
     append.set_expected_version(1);
     append.set_idempotency_key(absl::StrCat("demo-load-", j.case_reference));
     for (const v1::ProposedEvent& e : j.events) *append.add_events() = e;
-    const absl::Status valid = domain::ValidateAppendRequest(append);
+    const absl::Status valid = services::ValidateAppendRequest(append);
     EXPECT_TRUE(valid.ok()) << valid;
 
     const std::vector<v1::Event> stored = Stored(j);

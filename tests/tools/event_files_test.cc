@@ -1,4 +1,4 @@
-#include "tools/event_files.h"
+#include "tools/internal/event_files.h"
 
 #include <filesystem>
 #include <fstream>

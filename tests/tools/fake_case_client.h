@@ -11,7 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "tools/case_client.h"
+#include "tools/internal/case_client.h"
 
 namespace ehcp::tools::fakes {
 

@@ -1,4 +1,4 @@
-#include "tools/render.h"
+#include "tools/internal/render.h"
 
 #include <string>
 

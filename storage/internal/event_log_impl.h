@@ -22,8 +22,8 @@
 //   mu_        the queue, the committer role, close state, notifications
 //              and counters; held only briefly.
 // No lock is held while a callback runs.
-#ifndef EHCP_STORAGE_EVENT_LOG_IMPL_H_
-#define EHCP_STORAGE_EVENT_LOG_IMPL_H_
+#ifndef EHCP_STORAGE_INTERNAL_EVENT_LOG_IMPL_H_
+#define EHCP_STORAGE_INTERNAL_EVENT_LOG_IMPL_H_
 
 #include <atomic>
 #include <cstddef>
@@ -41,10 +41,10 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "rocksdb/db.h"
-#include "storage/batch_builder.h"
 #include "storage/event_log.h"
-#include "storage/format.h"
-#include "storage/position_waiters.h"
+#include "storage/internal/batch_builder.h"
+#include "storage/internal/format.h"
+#include "storage/internal/position_waiters.h"
 
 namespace ehcp::storage {
 
@@ -102,7 +102,6 @@ class EventLogImpl final : public EventLog, private CommittedState {
 
   // event_log_open.cc
   absl::Status OpenDatabase() ABSL_LOCKS_EXCLUDED(db_mu_, commit_mu_);
-  absl::Status CheckFamilies() const;
   absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_, commit_mu_);
   // Number of completion rounds of this log running on the calling thread
   // (so that Close() from a callback does not wait for itself).
@@ -189,4 +188,4 @@ absl::Status ClosedError();
 
 }  // namespace ehcp::storage
 
-#endif  // EHCP_STORAGE_EVENT_LOG_IMPL_H_
+#endif  // EHCP_STORAGE_INTERNAL_EVENT_LOG_IMPL_H_

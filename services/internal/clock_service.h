@@ -8,14 +8,14 @@
 // applied the log up to it.
 //
 // Thread safety: called concurrently by gRPC; safe.
-#ifndef EHCP_SERVICES_CLOCK_SERVICE_H_
-#define EHCP_SERVICES_CLOCK_SERVICE_H_
+#ifndef EHCP_SERVICES_INTERNAL_CLOCK_SERVICE_H_
+#define EHCP_SERVICES_INTERNAL_CLOCK_SERVICE_H_
 
 #include "ehcp/v1/clock_service.grpc.pb.h"
 #include "projections/clock_index.h"
-#include "services/case_commands.h"
-#include "services/executor.h"
-#include "services/index_waits.h"
+#include "services/internal/case_commands.h"
+#include "services/internal/executor.h"
+#include "services/internal/index_waits.h"
 #include "cases/case_cache.h"
 #include "storage/event_log.h"
 
@@ -73,4 +73,4 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
 
 }  // namespace ehcp::services
 
-#endif  // EHCP_SERVICES_CLOCK_SERVICE_H_
+#endif  // EHCP_SERVICES_INTERNAL_CLOCK_SERVICE_H_

@@ -13,15 +13,15 @@
 //
 // Thread safety: a command uses `client` from the calling thread only; only
 // `cancel` is touched from elsewhere.
-#ifndef EHCP_TOOLS_COMMANDS_H_
-#define EHCP_TOOLS_COMMANDS_H_
+#ifndef EHCP_TOOLS_INTERNAL_COMMANDS_H_
+#define EHCP_TOOLS_INTERNAL_COMMANDS_H_
 
 #include <ostream>
 #include <string>
 
 #include "absl/status/status.h"
-#include "tools/case_client.h"
-#include "tools/cli_args.h"
+#include "tools/internal/case_client.h"
+#include "tools/internal/cli_args.h"
 
 namespace ehcp::tools {
 
@@ -54,4 +54,4 @@ int RunCommand(const Invocation& invocation, CaseClient& client,
 
 }  // namespace ehcp::tools
 
-#endif  // EHCP_TOOLS_COMMANDS_H_
+#endif  // EHCP_TOOLS_INTERNAL_COMMANDS_H_

@@ -11,8 +11,8 @@
 //   }
 //
 // Thread safety: safe for concurrent use.
-#ifndef EHCP_SERVICES_EXECUTOR_H_
-#define EHCP_SERVICES_EXECUTOR_H_
+#ifndef EHCP_SERVICES_INTERNAL_EXECUTOR_H_
+#define EHCP_SERVICES_INTERNAL_EXECUTOR_H_
 
 #include <cstddef>
 #include <deque>
@@ -65,4 +65,4 @@ class Executor {
 
 }  // namespace ehcp::services
 
-#endif  // EHCP_SERVICES_EXECUTOR_H_
+#endif  // EHCP_SERVICES_INTERNAL_EXECUTOR_H_

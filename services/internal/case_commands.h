@@ -13,8 +13,8 @@
 // while a lock is held.
 //
 // Thread safety: safe for concurrent use.
-#ifndef EHCP_SERVICES_CASE_COMMANDS_H_
-#define EHCP_SERVICES_CASE_COMMANDS_H_
+#ifndef EHCP_SERVICES_INTERNAL_CASE_COMMANDS_H_
+#define EHCP_SERVICES_INTERNAL_CASE_COMMANDS_H_
 
 #include <functional>
 #include <deque>
@@ -29,7 +29,7 @@
 #include "absl/time/time.h"
 #include "ehcp/v1/case_service.pb.h"
 #include "cases/case_cache.h"
-#include "services/executor.h"
+#include "services/internal/executor.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -105,4 +105,4 @@ class CaseCommands {
 
 }  // namespace ehcp::services
 
-#endif  // EHCP_SERVICES_CASE_COMMANDS_H_
+#endif  // EHCP_SERVICES_INTERNAL_CASE_COMMANDS_H_

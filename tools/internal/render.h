@@ -16,8 +16,8 @@
 //   // 1    case opened
 //
 // Thread safety: pure functions; a Table is a plain value.
-#ifndef EHCP_TOOLS_RENDER_H_
-#define EHCP_TOOLS_RENDER_H_
+#ifndef EHCP_TOOLS_INTERNAL_RENDER_H_
+#define EHCP_TOOLS_INTERNAL_RENDER_H_
 
 #include <string>
 #include <vector>
@@ -166,4 +166,4 @@ absl::StatusOr<std::string> ShowJson(absl::Span<const v1::Event> events,
 
 }  // namespace ehcp::tools
 
-#endif  // EHCP_TOOLS_RENDER_H_
+#endif  // EHCP_TOOLS_INTERNAL_RENDER_H_

@@ -1,7 +1,7 @@
 // Conversions between the domain's clock rows and reports and the ehcp.v1
 // clock messages, and parsing of the clock queries' common fields.
-#ifndef EHCP_SERVICES_CLOCK_CONVERT_H_
-#define EHCP_SERVICES_CLOCK_CONVERT_H_
+#ifndef EHCP_SERVICES_INTERNAL_CLOCK_CONVERT_H_
+#define EHCP_SERVICES_INTERNAL_CLOCK_CONVERT_H_
 
 #include <optional>
 #include <string>
@@ -42,4 +42,4 @@ absl::StatusOr<std::optional<std::string>> ParseLaFilter(
 
 }  // namespace ehcp::services
 
-#endif  // EHCP_SERVICES_CLOCK_CONVERT_H_
+#endif  // EHCP_SERVICES_INTERNAL_CLOCK_CONVERT_H_

@@ -8,8 +8,8 @@
 // commit.
 //
 // Thread safety: called concurrently by gRPC; safe.
-#ifndef EHCP_SERVICES_CASE_SERVICE_H_
-#define EHCP_SERVICES_CASE_SERVICE_H_
+#ifndef EHCP_SERVICES_INTERNAL_CASE_SERVICE_H_
+#define EHCP_SERVICES_INTERNAL_CASE_SERVICE_H_
 
 #include <memory>
 #include <string>
@@ -18,8 +18,8 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/synchronization/mutex.h"
 #include "ehcp/v1/case_service.grpc.pb.h"
-#include "services/case_commands.h"
-#include "services/executor.h"
+#include "services/internal/case_commands.h"
+#include "services/internal/executor.h"
 #include "cases/case_cache.h"
 #include "storage/event_log.h"
 
@@ -80,4 +80,4 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
 
 }  // namespace ehcp::services
 
-#endif  // EHCP_SERVICES_CASE_SERVICE_H_
+#endif  // EHCP_SERVICES_INTERNAL_CASE_SERVICE_H_

@@ -1,14 +1,14 @@
 // Conversion of absl::Status to grpc::Status, done once at the service edge,
 // and finishing a unary callback call with one.
-#ifndef EHCP_SERVICES_GRPC_STATUS_H_
-#define EHCP_SERVICES_GRPC_STATUS_H_
+#ifndef EHCP_SERVICES_INTERNAL_GRPC_STATUS_H_
+#define EHCP_SERVICES_INTERNAL_GRPC_STATUS_H_
 
 #include "absl/functional/any_invocable.h"
 #include "absl/status/status.h"
 #include "grpcpp/server_context.h"
 #include "grpcpp/support/server_callback.h"
 #include "grpcpp/support/status.h"
-#include "services/executor.h"
+#include "services/internal/executor.h"
 
 namespace ehcp::services {
 
@@ -34,4 +34,4 @@ void FinishOn(Executor* executor, grpc::ServerUnaryReactor* reactor,
 
 }  // namespace ehcp::services
 
-#endif  // EHCP_SERVICES_GRPC_STATUS_H_
+#endif  // EHCP_SERVICES_INTERNAL_GRPC_STATUS_H_

@@ -20,8 +20,8 @@
 //
 // Thread safety: a CaseClient may be used from one thread at a time;
 // Cancellation::Cancel may be called from any thread.
-#ifndef EHCP_TOOLS_CASE_CLIENT_H_
-#define EHCP_TOOLS_CASE_CLIENT_H_
+#ifndef EHCP_TOOLS_INTERNAL_CASE_CLIENT_H_
+#define EHCP_TOOLS_INTERNAL_CASE_CLIENT_H_
 
 #include <functional>
 #include <memory>
@@ -129,4 +129,4 @@ std::unique_ptr<CaseClient> NewGrpcCaseClient(const std::string& server,
 
 }  // namespace ehcp::tools
 
-#endif  // EHCP_TOOLS_CASE_CLIENT_H_
+#endif  // EHCP_TOOLS_INTERNAL_CASE_CLIENT_H_

@@ -1,7 +1,7 @@
 // The callbacks of EventLog::NotifyAfter, ordered by the position they wait
 // to see passed.
-#ifndef EHCP_STORAGE_POSITION_WAITERS_H_
-#define EHCP_STORAGE_POSITION_WAITERS_H_
+#ifndef EHCP_STORAGE_INTERNAL_POSITION_WAITERS_H_
+#define EHCP_STORAGE_INTERNAL_POSITION_WAITERS_H_
 
 #include <cstdint>
 #include <map>
@@ -46,4 +46,4 @@ class PositionWaiters {
 
 }  // namespace ehcp::storage
 
-#endif  // EHCP_STORAGE_POSITION_WAITERS_H_
+#endif  // EHCP_STORAGE_INTERNAL_POSITION_WAITERS_H_

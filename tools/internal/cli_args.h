@@ -15,8 +15,8 @@
 // --foo for open"); ehcpctl prints it with a hint to --help and exits 64.
 //
 // Thread safety: plain values and pure functions.
-#ifndef EHCP_TOOLS_CLI_ARGS_H_
-#define EHCP_TOOLS_CLI_ARGS_H_
+#ifndef EHCP_TOOLS_INTERNAL_CLI_ARGS_H_
+#define EHCP_TOOLS_INTERNAL_CLI_ARGS_H_
 
 #include <cstdint>
 #include <optional>
@@ -188,4 +188,4 @@ std::string HelpText(absl::string_view topic);
 
 }  // namespace ehcp::tools
 
-#endif  // EHCP_TOOLS_CLI_ARGS_H_
+#endif  // EHCP_TOOLS_INTERNAL_CLI_ARGS_H_

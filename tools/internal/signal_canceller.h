@@ -13,15 +13,15 @@
 // and restores the signal mask.
 //
 // Thread safety: construct and destroy on the main thread.
-#ifndef EHCP_TOOLS_SIGNAL_CANCELLER_H_
-#define EHCP_TOOLS_SIGNAL_CANCELLER_H_
+#ifndef EHCP_TOOLS_INTERNAL_SIGNAL_CANCELLER_H_
+#define EHCP_TOOLS_INTERNAL_SIGNAL_CANCELLER_H_
 
 #include <signal.h>
 
 #include <atomic>
 #include <thread>
 
-#include "tools/case_client.h"
+#include "tools/internal/case_client.h"
 
 namespace ehcp::tools {
 
@@ -44,4 +44,4 @@ class SignalCanceller {
 
 }  // namespace ehcp::tools
 
-#endif  // EHCP_TOOLS_SIGNAL_CANCELLER_H_
+#endif  // EHCP_TOOLS_INTERNAL_SIGNAL_CANCELLER_H_

@@ -1,6 +1,8 @@
 // The on-disk layout of the event log: column families, keys and value
 // codecs. storage/FORMAT.md is the prose specification with a worked
-// example; keep the two in step. Internal to storage/ and its tests.
+// example; keep the two in step. Internal to storage/ and its tests. BE64
+// is common/big_endian.h; the format version is read and written by
+// storage/rocksdb_db.h (under kFormatVersionKey).
 //
 //   log          BE64(position)                       -> LogRecord
 //   streams      stream_id 0x00 BE64(version)         -> BE64(position)
@@ -8,8 +10,8 @@
 //   idempotency  stream_id 0x00 key                   -> IdempotencyRecord
 //   meta         "format_version"                     -> BE64(kFormatVersion)
 //                "head"                               -> LogHead
-#ifndef EHCP_STORAGE_FORMAT_H_
-#define EHCP_STORAGE_FORMAT_H_
+#ifndef EHCP_STORAGE_INTERNAL_FORMAT_H_
+#define EHCP_STORAGE_INTERNAL_FORMAT_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -18,6 +20,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/big_endian.h"
 #include "storage/event_log.h"
 
 namespace ehcp::storage::format {
@@ -32,20 +35,12 @@ inline constexpr char kHeadsFamily[] = "heads";
 inline constexpr char kIdempotencyFamily[] = "idempotency";
 inline constexpr char kMetaFamily[] = "meta";
 
-inline constexpr char kFormatVersionKey[] = "format_version";
 inline constexpr char kHeadKey[] = "head";
 
 inline constexpr size_t kHashSize = 32;  // SHA-256.
 
 // The prev_hash of position 1: kHashSize zero bytes.
 const std::string& ZeroHash();
-
-// Fixed-width big-endian integers, so that keys sort numerically.
-void PutBigEndian64(std::string* dst, uint64_t value);
-std::string BigEndian64(uint64_t value);
-// Decodes exactly 8 bytes; DATA_LOSS naming `what` otherwise.
-absl::StatusOr<uint64_t> DecodeBigEndian64(std::string_view bytes,
-                                           std::string_view what);
 
 // log: BE64(position).
 std::string LogKey(uint64_t position);
@@ -93,4 +88,4 @@ absl::StatusOr<IdempotencyEntry> DecodeIdempotency(std::string_view bytes);
 
 }  // namespace ehcp::storage::format
 
-#endif  // EHCP_STORAGE_FORMAT_H_
+#endif  // EHCP_STORAGE_INTERNAL_FORMAT_H_

@@ -11,8 +11,8 @@
 //   });
 //
 // Thread safety: safe for concurrent use.
-#ifndef EHCP_SERVICES_INDEX_WAITS_H_
-#define EHCP_SERVICES_INDEX_WAITS_H_
+#ifndef EHCP_SERVICES_INTERNAL_INDEX_WAITS_H_
+#define EHCP_SERVICES_INTERNAL_INDEX_WAITS_H_
 
 #include <cstdint>
 #include <map>
@@ -66,4 +66,4 @@ class IndexWaits {
 
 }  // namespace ehcp::services
 
-#endif  // EHCP_SERVICES_INDEX_WAITS_H_
+#endif  // EHCP_SERVICES_INTERNAL_INDEX_WAITS_H_

@@ -1,6 +1,6 @@
 // Checks on caller input, made before a request reaches the commit queue.
-#ifndef EHCP_STORAGE_REQUEST_VALIDATION_H_
-#define EHCP_STORAGE_REQUEST_VALIDATION_H_
+#ifndef EHCP_STORAGE_INTERNAL_REQUEST_VALIDATION_H_
+#define EHCP_STORAGE_INTERNAL_REQUEST_VALIDATION_H_
 
 #include <string_view>
 
@@ -22,10 +22,6 @@ absl::Status ValidateIdempotencyKey(std::string_view key);
 // kMaxKeySize bytes. INVALID_ARGUMENT naming the first fault otherwise.
 absl::Status ValidateAppendRequest(const AppendRequest& request);
 
-// True if `text` is well-formed UTF-8 (no overlongs, surrogates or code
-// points beyond U+10FFFF).
-bool IsValidUtf8(std::string_view text);
-
 }  // namespace ehcp::storage
 
-#endif  // EHCP_STORAGE_REQUEST_VALIDATION_H_
+#endif  // EHCP_STORAGE_INTERNAL_REQUEST_VALIDATION_H_

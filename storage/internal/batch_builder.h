@@ -6,8 +6,8 @@
 // request that fails leaves the batch as it was. The batch then holds every
 // record, stream index entry, stream head, idempotency record and the log
 // head (FORMAT.md), to be written at once.
-#ifndef EHCP_STORAGE_BATCH_BUILDER_H_
-#define EHCP_STORAGE_BATCH_BUILDER_H_
+#ifndef EHCP_STORAGE_INTERNAL_BATCH_BUILDER_H_
+#define EHCP_STORAGE_INTERNAL_BATCH_BUILDER_H_
 
 #include <cstddef>
 #include <cstdint>
@@ -20,7 +20,7 @@
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/event_log.h"
-#include "storage/format.h"
+#include "storage/internal/format.h"
 
 namespace ehcp::storage {
 
@@ -107,4 +107,4 @@ class BatchBuilder {
 
 }  // namespace ehcp::storage
 
-#endif  // EHCP_STORAGE_BATCH_BUILDER_H_
+#endif  // EHCP_STORAGE_INTERNAL_BATCH_BUILDER_H_

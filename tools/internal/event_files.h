@@ -23,8 +23,8 @@
 // Reading files (ReadInput, ListJsonFiles) is the only I/O here.
 //
 // Thread safety: pure functions, except ReadInput("-") which reads stdin.
-#ifndef EHCP_TOOLS_EVENT_FILES_H_
-#define EHCP_TOOLS_EVENT_FILES_H_
+#ifndef EHCP_TOOLS_INTERNAL_EVENT_FILES_H_
+#define EHCP_TOOLS_INTERNAL_EVENT_FILES_H_
 
 #include <string>
 #include <vector>
@@ -78,4 +78,4 @@ absl::StatusOr<std::vector<std::string>> ListJsonFiles(const std::string& path);
 
 }  // namespace ehcp::tools
 
-#endif  // EHCP_TOOLS_EVENT_FILES_H_
+#endif  // EHCP_TOOLS_INTERNAL_EVENT_FILES_H_
