@@ -8,8 +8,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/big_endian.h"
 #include "common/status_macros.h"
-#include "projections/clock_index_impl.h"
+#include "projections/internal/clock_index_impl.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
@@ -115,18 +116,21 @@ absl::Status ClockIndex::Impl::LoadMeta() {
   uint64_t checkpoint = 0, indexed = 0, rebuild_until = 0;
   EHCP_ASSIGN_OR_RETURN(bool has, get(fmt::kCheckpointKey, &value));
   if (has) {
-    EHCP_ASSIGN_OR_RETURN(checkpoint,
-                          fmt::DecodeBigEndian64(value, "meta checkpoint"));
+    EHCP_ASSIGN_OR_RETURN(
+        checkpoint,
+        ::ehcp::DecodeBigEndian64(value, "clock index: meta checkpoint"));
   }
   EHCP_ASSIGN_OR_RETURN(has, get(fmt::kIndexedCasesKey, &value));
   if (has) {
-    EHCP_ASSIGN_OR_RETURN(indexed,
-                          fmt::DecodeBigEndian64(value, "meta indexed_cases"));
+    EHCP_ASSIGN_OR_RETURN(
+        indexed,
+        ::ehcp::DecodeBigEndian64(value, "clock index: meta indexed_cases"));
   }
   EHCP_ASSIGN_OR_RETURN(has, get(fmt::kRebuildUntilKey, &value));
   if (has) {
-    EHCP_ASSIGN_OR_RETURN(rebuild_until,
-                          fmt::DecodeBigEndian64(value, "meta rebuild_until"));
+    EHCP_ASSIGN_OR_RETURN(
+        rebuild_until,
+        ::ehcp::DecodeBigEndian64(value, "clock index: meta rebuild_until"));
   }
   const uint64_t head = log_->HeadPosition();
   if (checkpoint > head) {

@@ -14,9 +14,9 @@
 #include "domain/clock_reports.h"
 #include "domain/dates.h"
 #include "domain/rules.h"
-#include "projections/clock_index_impl.h"
-#include "projections/index_reader.h"
-#include "projections/page_token.h"
+#include "projections/internal/clock_index_impl.h"
+#include "projections/internal/index_reader.h"
+#include "projections/internal/page_token.h"
 #include "storage/hash.h"
 
 namespace ehcp::projections {

@@ -1,4 +1,4 @@
-#include "projections/index_format.h"
+#include "projections/internal/index_format.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -72,18 +72,6 @@ absl::StatusOr<std::optional<absl::CivilDay>> ParseOptionalDateKey(
 }
 
 }  // namespace
-
-std::string BigEndian64(uint64_t value) { return ::ehcp::BigEndian64(value); }
-
-absl::StatusOr<uint64_t> DecodeBigEndian64(std::string_view bytes,
-                                           std::string_view what) {
-  absl::StatusOr<uint64_t> value = ::ehcp::DecodeBigEndian64(bytes, what);
-  if (!value.ok()) {
-    return absl::DataLossError(
-        absl::StrCat("clock index: ", value.status().message()));
-  }
-  return value;
-}
 
 std::string DateKey(absl::CivilDay day) {
   char buf[16];
@@ -203,7 +191,7 @@ absl::StatusOr<CaseEntry> DecodeCaseEntry(std::string_view bytes) {
 }
 
 std::string EncodeLaEntry(const LaEntry& entry) {
-  return OptionalDateKey(entry.first_day) + BigEndian64(entry.cases);
+  return OptionalDateKey(entry.first_day) + ::ehcp::BigEndian64(entry.cases);
 }
 
 absl::StatusOr<LaEntry> DecodeLaEntry(std::string_view bytes) {
@@ -216,8 +204,8 @@ absl::StatusOr<LaEntry> DecodeLaEntry(std::string_view bytes) {
       ParseOptionalDateKey(bytes.substr(0, kDateSize), "LA entry first day");
   if (!first.ok()) return first.status();
   entry.first_day = *first;
-  absl::StatusOr<uint64_t> cases =
-      DecodeBigEndian64(bytes.substr(kDateSize), "LA entry case count");
+  absl::StatusOr<uint64_t> cases = ::ehcp::DecodeBigEndian64(
+      bytes.substr(kDateSize), "clock index: LA entry case count");
   if (!cases.ok()) return cases.status();
   entry.cases = *cases;
   return entry;

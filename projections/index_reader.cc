@@ -1,14 +1,15 @@
-#include "projections/index_reader.h"
+#include "projections/internal/index_reader.h"
 
 #include <algorithm>
 #include <memory>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "cases/event_codec.h"
+#include "common/big_endian.h"
 #include "common/status_macros.h"
 #include "domain/dates.h"
 #include "domain/validation.h"
-#include "cases/event_codec.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::projections {
@@ -41,8 +42,9 @@ absl::Status QueryContext::Init() {
     return absl::OkStatus();
   }
   EHCP_RETURN_IF_ERROR(FromRocksDb(s, "clock index: read checkpoint"));
-  EHCP_ASSIGN_OR_RETURN(checkpoint_,
-                        fmt::DecodeBigEndian64(value, "meta checkpoint"));
+  EHCP_ASSIGN_OR_RETURN(
+      checkpoint_,
+      ::ehcp::DecodeBigEndian64(value, "clock index: meta checkpoint"));
   return absl::OkStatus();
 }
 

@@ -15,7 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/status_macros.h"
-#include "projections/clock_index_impl.h"
+#include "projections/internal/clock_index_impl.h"
 
 namespace ehcp::projections {
 namespace {

@@ -9,15 +9,16 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "cases/case_cache.h"
+#include "cases/event_codec.h"
+#include "common/big_endian.h"
 #include "common/status_macros.h"
 #include "domain/case_state.h"
 #include "domain/clocks.h"
 #include "domain/dates.h"
 #include "domain/journey.h"
 #include "domain/validation.h"
-#include "projections/clock_index_impl.h"
-#include "cases/case_cache.h"
-#include "cases/event_codec.h"
+#include "projections/internal/clock_index_impl.h"
 #include "storage/rocksdb_status.h"
 
 namespace ehcp::projections {
@@ -96,11 +97,10 @@ struct KeyChange {
 
 // The keys a final row owns: in `late` from its late_from date, in
 // `stopped` under its stop date (FORMAT.md, "Which rows are indexed").
-void ForEachKey(
-    const std::string& la_code, const std::string& case_id,
-    const domain::ClockRow& row, const IndexFamilies& families,
-    const std::function<void(rocksdb::ColumnFamilyHandle*, std::string,
-                             std::string)>& visit) {
+void ForEachKey(const std::string& la_code, const std::string& case_id,
+                const domain::ClockRow& row, const IndexFamilies& families,
+                const std::function<void(rocksdb::ColumnFamilyHandle*,
+                                         std::string, std::string)>& visit) {
   const fmt::RowSummary summary{.status = row.status,
                                 .trigger = row.trigger,
                                 .due = row.due.value_or(row.trigger),
@@ -144,8 +144,9 @@ absl::Status ClockIndex::Impl::ApplyPage(
   for (const auto& [la_code, entry] : las) {
     batch.Put(families_.las, la_code, fmt::EncodeLaEntry(entry));
   }
-  batch.Put(families_.meta, fmt::kCheckpointKey, fmt::BigEndian64(end));
-  batch.Put(families_.meta, fmt::kIndexedCasesKey, fmt::BigEndian64(indexed));
+  batch.Put(families_.meta, fmt::kCheckpointKey, ::ehcp::BigEndian64(end));
+  batch.Put(families_.meta, fmt::kIndexedCasesKey,
+            ::ehcp::BigEndian64(indexed));
   const bool rebuilt = rebuild_until_ != 0 && end >= rebuild_until_;
   if (rebuilt) batch.Delete(families_.meta, fmt::kRebuildUntilKey);
   // No fsync: see FORMAT.md, "Durability".
@@ -174,8 +175,9 @@ absl::StatusOr<fmt::LaEntry*> ClockIndex::Impl::LoadLa(
 }
 
 absl::StatusOr<std::shared_ptr<cases::SharedCase>>
-ClockIndex::Impl::ModelHolding(const std::string& case_id,
-                               const std::vector<const storage::Record*>& records) {
+ClockIndex::Impl::ModelHolding(
+    const std::string& case_id,
+    const std::vector<const storage::Record*>& records) {
   for (int attempt = 0; attempt < 2; ++attempt) {
     EHCP_ASSIGN_OR_RETURN(std::shared_ptr<cases::SharedCase> shared,
                           cases_->Get(case_id));
@@ -196,9 +198,9 @@ ClockIndex::Impl::ModelHolding(const std::string& case_id,
     if (holds) return shared;
     cases_->Invalidate(case_id);  // Out of step: read the case again.
   }
-  return absl::InternalError(absl::StrCat(
-      "clock index: the case model of ", case_id,
-      " does not follow the log's records"));
+  return absl::InternalError(
+      absl::StrCat("clock index: the case model of ", case_id,
+                   " does not follow the log's records"));
 }
 
 absl::Status ClockIndex::Impl::IndexCase(
@@ -238,14 +240,14 @@ absl::Status ClockIndex::Impl::IndexCase(
       keys;
   for (const domain::ClockFold::Change& change : changes) {
     if (change.before) {
-      ForEachKey(la_code, case_id, *change.before, families_,
-                 [&](rocksdb::ColumnFamilyHandle* family, std::string key,
-                     std::string value) {
-                   auto [it, fresh] =
-                       keys.try_emplace({family, std::move(key)});
-                   if (fresh) it->second.before = std::move(value);
-                   it->second.after.reset();
-                 });
+      ForEachKey(
+          la_code, case_id, *change.before, families_,
+          [&](rocksdb::ColumnFamilyHandle* family, std::string key,
+              std::string value) {
+            auto [it, fresh] = keys.try_emplace({family, std::move(key)});
+            if (fresh) it->second.before = std::move(value);
+            it->second.after.reset();
+          });
     }
     if (change.after) {
       ForEachKey(la_code, case_id, *change.after, families_,
@@ -301,9 +303,10 @@ absl::StatusOr<RebuildResult> ClockIndex::Impl::RebuildInPlace() {
       wipe.DeleteRange(family, fmt::kMinKey, fmt::kMaxKeyBound);
     }
     wipe.Put(families_.meta, fmt::kFormatVersionKey,
-             fmt::BigEndian64(fmt::kFormatVersion));
+             ::ehcp::BigEndian64(fmt::kFormatVersion));
     if (target > 0) {
-      wipe.Put(families_.meta, fmt::kRebuildUntilKey, fmt::BigEndian64(target));
+      wipe.Put(families_.meta, fmt::kRebuildUntilKey,
+               ::ehcp::BigEndian64(target));
     }
     EHCP_RETURN_IF_ERROR(FromRocksDb(db_->Write(rocksdb::WriteOptions(), &wipe),
                                      "clock index: wipe"));

@@ -1,4 +1,4 @@
-#include "projections/page_token.h"
+#include "projections/internal/page_token.h"
 
 #include <algorithm>
 #include <cstdint>

@@ -14,10 +14,11 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/big_endian.h"
 #include "domain/dates.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "projections/index_format.h"
+#include "projections/internal/index_format.h"
 #include "rocksdb/db.h"
 #include "tests/projections/test_util.h"
 
@@ -480,7 +481,7 @@ TEST_F(ClockIndexTest, OpenRefusesWhatIsNotItsIndex) {
       if (names[i] == index_format::kMetaFamily) {
         ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[i],
                             index_format::kFormatVersionKey,
-                            index_format::BigEndian64(99))
+                            ::ehcp::BigEndian64(99))
                         .ok());
       }
     }

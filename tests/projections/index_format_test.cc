@@ -1,6 +1,6 @@
 // The index's keys and values: round trips, ordering, and which rows are
 // indexed (index_format.h, FORMAT.md).
-#include "projections/index_format.h"
+#include "projections/internal/index_format.h"
 
 #include <string>
 
@@ -71,11 +71,6 @@ TEST(IndexFormatTest, ValuesRoundTrip) {
             "3230323330313039000000000000002a");
   EXPECT_EQ(*DecodeLaEntry(EncodeLaEntry(la)), la);
   EXPECT_EQ(*DecodeLaEntry(EncodeLaEntry({})), LaEntry{});
-
-  EXPECT_EQ(*DecodeBigEndian64(BigEndian64(0x0102030405060708), "x"),
-            0x0102030405060708u);
-  EXPECT_EQ(DecodeBigEndian64("short", "x").status().code(),
-            absl::StatusCode::kDataLoss);
 }
 
 domain::ClockRow Row(const char* clock, S status, const char* trigger,

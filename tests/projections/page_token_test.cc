@@ -1,6 +1,6 @@
 // Page tokens: the sort key survives the round trip; anything else is
 // refused.
-#include "projections/page_token.h"
+#include "projections/internal/page_token.h"
 
 #include <string>
 

@@ -7,8 +7,8 @@
 //   db_mu_     the database's lifetime: readers (queries, writers) hold it
 //              shared, Close exclusively;
 //   mu_        published checkpoint, flags, tailer error (a leaf).
-#ifndef EHCP_PROJECTIONS_CLOCK_INDEX_IMPL_H_
-#define EHCP_PROJECTIONS_CLOCK_INDEX_IMPL_H_
+#ifndef EHCP_PROJECTIONS_INTERNAL_CLOCK_INDEX_IMPL_H_
+#define EHCP_PROJECTIONS_INTERNAL_CLOCK_INDEX_IMPL_H_
 
 #include <atomic>
 #include <cstdint>
@@ -27,7 +27,7 @@
 #include "ehcp/v1/events.pb.h"
 #include "cases/case_cache.h"
 #include "projections/clock_index.h"
-#include "projections/index_format.h"
+#include "projections/internal/index_format.h"
 #include "rocksdb/db.h"
 #include "rocksdb/write_batch.h"
 #include "storage/event_log.h"
@@ -210,4 +210,4 @@ class ClockIndex::Impl {
 
 }  // namespace ehcp::projections
 
-#endif  // EHCP_PROJECTIONS_CLOCK_INDEX_IMPL_H_
+#endif  // EHCP_PROJECTIONS_INTERNAL_CLOCK_INDEX_IMPL_H_

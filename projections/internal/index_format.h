@@ -10,8 +10,8 @@
 //            "rebuild_until"                                       -> BE64
 //
 // Thread safety: pure functions.
-#ifndef EHCP_PROJECTIONS_INDEX_FORMAT_H_
-#define EHCP_PROJECTIONS_INDEX_FORMAT_H_
+#ifndef EHCP_PROJECTIONS_INTERNAL_INDEX_FORMAT_H_
+#define EHCP_PROJECTIONS_INTERNAL_INDEX_FORMAT_H_
 
 #include <cstdint>
 #include <optional>
@@ -53,12 +53,6 @@ inline constexpr absl::CivilDay kFarFuture = domain::kEndOfTime;
 // [kMinKey, kMaxKeyBound) covers a whole family (Rebuild's DeleteRange).
 inline constexpr char kMinKey[] = "";
 inline constexpr char kMaxKeyBound[] = "\xff";
-
-// 8 bytes, most significant first.
-std::string BigEndian64(uint64_t value);
-// DATA_LOSS naming `what` when `bytes` is not 8 bytes long.
-absl::StatusOr<uint64_t> DecodeBigEndian64(std::string_view bytes,
-                                           std::string_view what);
 
 // "YYYYMMDD" (8 ASCII digits: sorts as dates for years 1000–9999).
 std::string DateKey(absl::CivilDay day);
@@ -145,4 +139,4 @@ bool IndexedAsStopped(const domain::ClockRow& final_row);
 
 }  // namespace ehcp::projections::index_format
 
-#endif  // EHCP_PROJECTIONS_INDEX_FORMAT_H_
+#endif  // EHCP_PROJECTIONS_INTERNAL_INDEX_FORMAT_H_

@@ -14,8 +14,8 @@
 //   check := the first 8 bytes of SHA-256 of everything before it
 //
 // Thread safety: pure functions.
-#ifndef EHCP_PROJECTIONS_PAGE_TOKEN_H_
-#define EHCP_PROJECTIONS_PAGE_TOKEN_H_
+#ifndef EHCP_PROJECTIONS_INTERNAL_PAGE_TOKEN_H_
+#define EHCP_PROJECTIONS_INTERNAL_PAGE_TOKEN_H_
 
 #include <string>
 #include <string_view>
@@ -57,4 +57,4 @@ absl::StatusOr<BreachSortKey> DecodePageToken(std::string_view token,
 
 }  // namespace ehcp::projections
 
-#endif  // EHCP_PROJECTIONS_PAGE_TOKEN_H_
+#endif  // EHCP_PROJECTIONS_INTERNAL_PAGE_TOKEN_H_

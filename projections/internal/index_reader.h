@@ -4,8 +4,8 @@
 //
 // Thread safety: a QueryContext and a CaseEvaluator belong to one query (one
 // thread); the functions are safe to call concurrently on different ones.
-#ifndef EHCP_PROJECTIONS_INDEX_READER_H_
-#define EHCP_PROJECTIONS_INDEX_READER_H_
+#ifndef EHCP_PROJECTIONS_INTERNAL_INDEX_READER_H_
+#define EHCP_PROJECTIONS_INTERNAL_INDEX_READER_H_
 
 #include <cstdint>
 #include <functional>
@@ -19,8 +19,8 @@
 #include "absl/status/statusor.h"
 #include "absl/time/civil_time.h"
 #include "domain/clocks.h"
-#include "projections/clock_index_impl.h"
-#include "projections/index_format.h"
+#include "projections/internal/clock_index_impl.h"
+#include "projections/internal/index_format.h"
 #include "rocksdb/db.h"
 #include "storage/event_log.h"
 
@@ -110,4 +110,4 @@ class CaseEvaluator {
 
 }  // namespace ehcp::projections
 
-#endif  // EHCP_PROJECTIONS_INDEX_READER_H_
+#endif  // EHCP_PROJECTIONS_INTERNAL_INDEX_READER_H_
