@@ -258,6 +258,69 @@ absl::Status DecideWhole(absl::Span<const v1::Event* const> history,
   return absl::OkStatus();
 }
 
+// Facts proposed among the stored journey (late facts), nothing corrected:
+// judged as DecideWhole judges them, from where the first of them goes
+// rather than from the start, when that is the same. Every stored event
+// before that place meets the same state as in the stored journey alone,
+// and so the same verdict (which DecideWhole would not count), as long as
+// the journey's starts are unchanged (a late request or tribunal order
+// changes which days start a journey) and no covid exception there is
+// dated on the first late fact's day (its window check evaluates the
+// clocks as of its own date, where a late fact of that day counts).
+// Otherwise, the whole journey is judged.
+absl::Status DecideLate(const CaseModel& model,
+                        absl::Span<const v1::Event* const> order,
+                        absl::Span<const v1::Event> proposed) {
+  const std::vector<const v1::Event*>& stored = model.journey();
+  const size_t from = JourneyInsertionPoint(stored, *order.front());
+  std::vector<const v1::Event*> journey(stored.begin(),
+                                        stored.begin() + from);
+  journey.reserve(stored.size() + order.size());
+  std::merge(stored.begin() + from, stored.end(), order.begin(), order.end(),
+             std::back_inserter(journey),
+             [](const v1::Event* a, const v1::Event* b) {
+               return JourneyBefore(*a, *b);
+             });
+  const JourneyStarts starts = FindJourneyStarts(journey);
+  const JourneyStarts& before = model.starts();
+  const bool same_starts = starts.first == before.first &&
+                           starts.new_start_days == before.new_start_days;
+  const bool exception_that_day = std::any_of(
+      stored.begin(), stored.begin() + from, [&](const v1::Event* e) {
+        return e->payload().has_exception_recorded() &&
+               e->occurred_on() == order.front()->occurred_on();
+      });
+  if (!same_starts || exception_that_day) {
+    return DecideWhole(model.Events(), proposed);
+  }
+
+  std::vector<const v1::Event*> all;
+  if (std::any_of(journey.begin() + from, journey.end(),
+                  [](const v1::Event* e) {
+                    return e->payload().has_exception_recorded();
+                  })) {
+    all = model.Events();
+    for (const v1::Event& e : proposed) all.push_back(&e);
+  }
+  std::optional<absl::flat_hash_set<const v1::Event*>> refused_before;
+  CaseState state = model.StateBefore(from);
+  for (size_t i = from; i < journey.size(); ++i) {
+    const v1::Event* e = journey[i];
+    if (std::optional<Refusal> r = Judge(state, *e, starts, all)) {
+      bool counts = ProposedIndex(proposed, e) >= 0;
+      if (!counts) {
+        if (!refused_before) {
+          refused_before = RefusedInHistory(model.Events());
+        }
+        counts = !refused_before->contains(e);
+      }
+      if (counts) return Refused(r->rule, *e, Which(proposed, *e), r->why);
+    }
+    state = Evolve(std::move(state), *e);
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status Decide(absl::Span<const v1::Event> history,
@@ -295,17 +358,15 @@ absl::Status Decide(const CaseModel& model,
                                               *order.front()));
   if (!in_order && !corrects && order.size() == 1) {
     // One event recorded out of the same-day order: judged alone when it is
-    // independent of the events it sorts before (case_model.h), since each
-    // of them meets the same state with it as without it, and it meets the
-    // state they leave as it would the state before them.
-    const std::vector<const v1::Event*>& journey = model.journey();
-    size_t pos = journey.size();
-    while (pos > 0 && JourneyBefore(*order.front(), *journey[pos - 1])) --pos;
-    in_order = SameDayCommutes(
-        *order.front(),
-        absl::MakeConstSpan(journey.data() + pos, journey.size() - pos));
+    // independent of the events it sorts before (journey_fold.h), since
+    // each of them meets the same state with it as without it, and it meets
+    // the state they leave as it would the state before them.
+    in_order = CommutesWithTail(model.journey(), *order.front());
   }
-  if (!in_order) return DecideWhole(model.Events(), proposed);
+  if (!in_order) {
+    if (corrects) return DecideWhole(model.Events(), proposed);
+    return DecideLate(model, order, proposed);
+  }
 
   JourneyStarts starts = model.starts();
   for (const v1::Event* e : order) AddJourneyStart(*e, &starts);

@@ -63,7 +63,11 @@ absl::Status Decide(absl::Span<const v1::Event> history,
 // events, proposed, today), but when the proposed events correct nothing
 // and sort after the stored journey (the usual append) only they are
 // judged, against the model's folded state, at a cost that does not grow
-// with the length of the case.
+// with the length of the case. Late facts (nothing corrected) are judged
+// from where the first of them goes, against the state the model has
+// saved before that place, when that gives the same verdict (the
+// journey's starts unchanged, no exception of that day before it);
+// corrections judge the whole journey.
 absl::Status Decide(const CaseModel& model,
                     absl::Span<const v1::Event> proposed, absl::CivilDay today);
 

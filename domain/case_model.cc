@@ -10,8 +10,12 @@
 namespace ehcp::domain {
 namespace {
 
-bool IsCorrection(const v1::Event& e) {
-  return e.payload().has_event_voided() || !e.supersedes_event_id().empty();
+bool IsVoid(const v1::Event& e) { return e.payload().has_event_voided(); }
+
+// The id a void or supersede names ("" for other events).
+const std::string& CorrectionTarget(const v1::Event& e) {
+  return IsVoid(e) ? e.payload().event_voided().target_event_id()
+                   : e.supersedes_event_id();
 }
 
 // Rough memory of one decoded event and its indexes.
@@ -30,35 +34,14 @@ const std::string& AdviceId(const v1::Event& e) {
              : e.payload().advice_received().advice_id();
 }
 
-// Where `e` goes in `journey` (journey order): after every event that does
-// not sort after it.
-size_t InsertionPoint(const std::vector<const v1::Event*>& journey,
-                      const v1::Event& e) {
+}  // namespace
+
+size_t JourneyInsertionPoint(absl::Span<const v1::Event* const> journey,
+                             const v1::Event& e) {
   size_t pos = journey.size();
   while (pos > 0 && JourneyBefore(e, *journey[pos - 1])) --pos;
   return pos;
 }
-
-// The events of `journey` from `pos`, when all lie on e's day and e may be
-// folded after them (SameDayCommutes); nullopt otherwise.
-std::optional<absl::Span<const v1::Event* const>> CommutingTail(
-    const std::vector<const v1::Event*>& journey, const v1::Event& e) {
-  if (!IsAdvice(e) || journey.empty() ||
-      journey.back()->occurred_on() != e.occurred_on()) {
-    return std::nullopt;
-  }
-  size_t pos = journey.size();
-  while (pos > 0 && JourneyBefore(e, *journey[pos - 1])) {
-    --pos;
-    if (journey.size() - pos > 64) return std::nullopt;
-  }
-  absl::Span<const v1::Event* const> later(journey.data() + pos,
-                                           journey.size() - pos);
-  if (!SameDayCommutes(e, later)) return std::nullopt;
-  return later;
-}
-
-}  // namespace
 
 bool SameDayCommutes(const v1::Event& e,
                      absl::Span<const v1::Event* const> later) {
@@ -72,9 +55,38 @@ bool SameDayCommutes(const v1::Event& e,
   return true;
 }
 
+bool CommutesWithTail(absl::Span<const v1::Event* const> journey,
+                      const v1::Event& e) {
+  if (!IsAdvice(e) || journey.empty() ||
+      journey.back()->occurred_on() != e.occurred_on()) {
+    return false;
+  }
+  size_t pos = journey.size();
+  while (pos > 0 && JourneyBefore(e, *journey[pos - 1])) {
+    --pos;
+    if (journey.size() - pos > 64) return false;
+  }
+  return SameDayCommutes(e, journey.subspan(pos));
+}
+
+void CaseModel::StateFold::Apply(const v1::Event& e) {
+  AddJourneyStart(e, &starts);
+  state = Evolve(std::move(state), e);
+}
+
+size_t CaseModel::StateFold::ApproximateBytes() const {
+  size_t bytes = sizeof(StateFold) +
+                 starts.new_start_days.capacity() * sizeof(absl::CivilDay);
+  for (const std::string& id : state.known_advice_ids) bytes += id.size() + 32;
+  for (const std::string& id : state.open_advice_ids) bytes += id.size() + 32;
+  return bytes;
+}
+
 CaseModel::CaseModel(std::string case_id)
     : case_id_(std::move(case_id)), bytes_(sizeof(CaseModel)) {
-  state_.case_id = case_id_;
+  StateFold empty;
+  empty.state.case_id = case_id_;
+  journey_.emplace(std::move(empty));
 }
 
 int64_t CaseModel::last_position() const {
@@ -91,6 +103,11 @@ std::vector<const v1::Event*> CaseModel::Events() const {
 const v1::Event* CaseModel::FindEvent(const std::string& event_id) const {
   auto it = by_id_.find(event_id);
   return it == by_id_.end() ? nullptr : it->second;
+}
+
+const v1::Event* CaseModel::Target(const v1::Event& e) const {
+  const std::string& target = CorrectionTarget(e);
+  return target.empty() ? nullptr : FindEvent(target);
 }
 
 absl::Status CaseModel::Extend(absl::Span<const v1::Event> events) {
@@ -111,52 +128,44 @@ absl::Status CaseModel::Extend(absl::Span<const v1::Event> events) {
                        events[i].case_id()));
     }
   }
-  bool refold = false;
   for (const v1::Event& offered : events) {
     const v1::Event& e = events_.emplace_back(offered);
     bytes_ += EventBytes(e);
     by_id_[e.event_id()] = &e;
-    if (e.payload().has_event_voided()) {
-      removed_.insert(e.payload().event_voided().target_event_id());
-    }
-    if (!e.supersedes_event_id().empty()) removed_.insert(e.supersedes_event_id());
-    state_.version = std::max(state_.version, e.case_version());
-    if (refold) continue;
-    if (IsCorrection(e) || removed_.contains(e.event_id())) {
-      refold = true;
-      continue;
+    // A correction takes its target out of the journey, once (removal is
+    // for good: voiding a void or a supersede restores nothing, journey.h).
+    const v1::Event* target = nullptr;
+    if (const std::string& id = CorrectionTarget(e);
+        !id.empty() && removed_.insert(id).second) {
+      target = FindEvent(id);
+      if (target != nullptr) ++voided_;
     }
     if (e.payload().has_case_opened()) {
       // The identity (FoldCase takes the first CaseOpened); not a journey
-      // event.
-      if (e.case_version() == 1) state_ = Evolve(std::move(state_), e);
-      continue;
-    }
-    if (!journey_.empty() && JourneyBefore(e, *journey_.back())) {
-      if (!CommutingTail(journey_, e)) {
-        refold = true;
-        continue;
+      // event. It is the first event, so the fold of no event is rebuilt
+      // with it.
+      if (e.case_version() == 1 && journey_->journey().empty()) {
+        StateFold empty;
+        empty.state = Evolve(journey_->fold().state, e);
+        journey_.emplace(std::move(empty));
       }
-      // Recorded out of the same-day order, but independent of what it
-      // sorts before: in its place in the journey, folded last.
-      journey_.insert(journey_.begin() + InsertionPoint(journey_, e), &e);
-      state_ = Evolve(std::move(state_), e);
       continue;
     }
-    journey_.push_back(&e);
-    AddJourneyStart(e, &starts_);
-    state_ = Evolve(std::move(state_), e);
+    journey_->Add(e, target,
+                  /*joins=*/!IsVoid(e) && !removed_.contains(e.event_id()));
   }
-  if (refold) Refold();
+  journey_->Finish();
+  CaseState& state = journey_->fold().state;
+  state.version = version();
+  state.voided_events = voided_;
   return absl::OkStatus();
 }
 
-void CaseModel::Refold() {
-  ++refolds_;
-  const std::vector<const v1::Event*> all = Events();
-  state_ = FoldCase(absl::MakeConstSpan(all));
-  journey_ = EffectiveJourney(absl::MakeConstSpan(all));
-  starts_ = FindJourneyStarts(journey_);
+CaseState CaseModel::StateBefore(size_t count) const {
+  CaseState state = journey_->FoldOf(count).state;
+  state.version = version();
+  state.voided_events = voided_;
+  return state;
 }
 
 std::optional<absl::CivilMonth> CaseModel::BirthMonth() const {
@@ -171,21 +180,14 @@ std::optional<absl::CivilMonth> CaseModel::BirthMonth() const {
   return *month;
 }
 
-void CaseModel::RefoldClocks(int64_t to) {
-  std::vector<const v1::Event*> prefix;
-  prefix.reserve(static_cast<size_t>(to));
-  for (int64_t v = 1; v <= to; ++v) prefix.push_back(&events_[v - 1]);
-  clocks_.emplace(BirthMonth());
-  clocks_day_.clear();
-  for (const v1::Event* e : EffectiveJourney(absl::MakeConstSpan(prefix))) {
-    clocks_->Apply(*e);
-    if (!clocks_day_.empty() &&
-        clocks_day_.back()->occurred_on() != e->occurred_on()) {
-      clocks_day_.clear();
-    }
-    clocks_day_.push_back(e);
-  }
-  clocks_version_ = to;
+void CaseModel::AddToClocks(int64_t version) {
+  const v1::Event& e = events_[version - 1];
+  // The clocks hold the case as of clocks_version_: an event voided by a
+  // later version is still in their journey, until that void is added.
+  const v1::Event* target = Target(e);
+  if (target != nullptr && target->case_version() >= version) target = nullptr;
+  clocks_->Add(e, target,
+               /*joins=*/!IsVoid(e) && !e.payload().has_case_opened());
 }
 
 std::vector<ClockFold::Change> CaseModel::AdvanceClocks(int64_t from,
@@ -193,45 +195,16 @@ std::vector<ClockFold::Change> CaseModel::AdvanceClocks(int64_t from,
   from = std::clamp<int64_t>(from, 0, version());
   to = std::clamp<int64_t>(to, from, version());
   if (!clocks_ || clocks_version_ != from) {
-    RefoldClocks(from);
-    clocks_->TakeChanges();  // The rows of `from` are the writer's.
+    clocks_.emplace(ClockFold(BirthMonth()));
+    for (int64_t v = 1; v <= from; ++v) AddToClocks(v);
+    clocks_->Finish();
+    clocks_->fold().TakeChanges();  // The rows of `from` are the writer's.
+    clocks_version_ = from;
   }
-  for (int64_t v = from + 1; v <= to; ++v) {
-    const v1::Event& e = events_[v - 1];
-    if (e.payload().has_case_opened()) continue;
-    const bool before_last =
-        !clocks_day_.empty() && JourneyBefore(e, *clocks_day_.back());
-    if (IsCorrection(e) || removed_.contains(e.event_id()) ||
-        (before_last && !CommutingTail(clocks_day_, e))) {
-      // Out of journey order: the changes so far, then every row before
-      // and every row after. (An event voided later is refolded too, so
-      // the clocks never hold it.)
-      std::vector<ClockFold::Change> changes = clocks_->TakeChanges();
-      for (ClockRow& row : clocks_->Rows()) {
-        changes.push_back({std::move(row), std::nullopt});
-      }
-      RefoldClocks(to);
-      clocks_->TakeChanges();
-      for (ClockRow& row : clocks_->Rows()) {
-        changes.push_back({std::nullopt, std::move(row)});
-      }
-      return changes;
-    }
-    clocks_->Apply(e);
-    if (before_last) {
-      clocks_day_.insert(
-          clocks_day_.begin() + InsertionPoint(clocks_day_, e), &e);
-    } else {
-      if (!clocks_day_.empty() &&
-          clocks_day_.back()->occurred_on() != e.occurred_on()) {
-        clocks_day_.clear();
-      }
-      clocks_day_.push_back(&e);
-    }
-    clocks_version_ = v;
-  }
+  for (int64_t v = from + 1; v <= to; ++v) AddToClocks(v);
+  clocks_->Finish();
   clocks_version_ = to;
-  return clocks_->TakeChanges();
+  return clocks_->fold().TakeChanges();
 }
 
 std::vector<ClockRow> CaseModel::FinalRowsAt(int64_t to) const {

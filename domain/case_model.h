@@ -18,13 +18,15 @@
 // (journey.h: occurred_on, then the same-day order, then version) and
 // correct nothing, they are folded onto the state and the journey in place;
 // so is an event that lands among the last day's events when it commutes
-// with those it sorts before (SameDayCommutes: advice requests and receipts
-// of other advice, the usual same-day recording out of order). Otherwise (a
-// late fact, a void, a supersede) the journey is sorted again and the state
-// refolded. The clocks have their own cursor (AdvanceClocks),
-// moved by whoever writes clock rows — the clock index's tailer — which may
-// lag the append path: the model holds every event up to version(), and the
-// clocks as of clocks_version().
+// with those it sorts before (SameDayCommutes, journey_fold.h: advice
+// requests and receipts of other advice, the usual same-day recording out
+// of order). Otherwise (a late fact, a void, a supersede) the event takes
+// its place in the journey (a correction takes its target out) and the
+// state is refolded from the point saved before the first place changed
+// (journey_fold.h), not from the start. The clocks have their own journey
+// and cursor (AdvanceClocks), moved by whoever writes clock rows — the
+// clock index's tailer — which may lag the append path: the model holds
+// every event up to version(), and the clocks as of clocks_version().
 //
 // Thread safety: a plain value; callers serialize access (the cache holds
 // each model under a mutex).
@@ -46,19 +48,12 @@
 #include "domain/admission_rules.h"
 #include "domain/case_state.h"
 #include "domain/clocks.h"
+#include "domain/journey_fold.h"
 #include "ehcp/v1/events.pb.h"
 
 namespace ehcp::domain {
 
 namespace v1 = ::ehcp::v1;
-
-// True when `e`, which sorts before the events `later` (all on e's day, in
-// journey order), may be folded after them with the same result: e and
-// every one of them is an advice request or receipt, of another advice id
-// than e's, and there are at most 64 of them. Evolve and the clock fold
-// treat advice of different ids independently (case_state.cc, clocks.cc).
-bool SameDayCommutes(const v1::Event& e,
-                     absl::Span<const v1::Event* const> later);
 
 class CaseModel {
  public:
@@ -86,11 +81,17 @@ class CaseModel {
   std::vector<const v1::Event*> Events() const;
 
   // The state after the whole journey (FoldCase of every event).
-  const CaseState& state() const { return state_; }
+  const CaseState& state() const { return journey_->fold().state; }
   // The effective journey of every event (journey.h), in journey order.
-  const std::vector<const v1::Event*>& journey() const { return journey_; }
+  const std::vector<const v1::Event*>& journey() const {
+    return journey_->journey();
+  }
   // The journey's starts (admission_rules.h).
-  const JourneyStarts& starts() const { return starts_; }
+  const JourneyStarts& starts() const { return journey_->fold().starts; }
+  // The state after the first `count` events of journey() alone (its
+  // version and voided_events are the whole case's), folded from the last
+  // point saved before them.
+  CaseState StateBefore(size_t count) const;
   // The event with this id, or nullptr.
   const v1::Event* FindEvent(const std::string& event_id) const;
   // True when a void or supersede held names `event_id`.
@@ -102,12 +103,13 @@ class CaseModel {
   // case as of version `from` to the case as of version `to`
   // (0 ≤ from ≤ to ≤ version()): what a writer that holds the rows of
   // version `from` must delete and write. When the clocks are not at `from`
-  // (a new model, or a writer that restarted) they are refolded to `from`
+  // (a new model, or a writer that restarted) they are folded to `from`
   // first, and the rows of `from` are taken as known. Events that sort
   // after the clocks' journey are folded one at a time; a late fact or a
-  // correction refolds the clocks from the start and reports every row
-  // before and after. Apply the changes in order (a row may go and come
-  // back).
+  // correction refolds the clocks from the point saved before the first
+  // place it changes, and reports every row that differs then (all that
+  // went, then all that came). Apply the changes in order (a row may go and
+  // come back).
   std::vector<ClockFold::Change> AdvanceClocks(int64_t from, int64_t to);
   // The version the clocks are folded to.
   int64_t clocks_version() const { return clocks_version_; }
@@ -122,17 +124,32 @@ class CaseModel {
 
   // Memory held, roughly, in bytes (for the cache's budget).
   size_t ApproximateBytes() const {
-    return bytes_ + (clocks_ ? clocks_->ApproximateBytes() : 0);
+    return bytes_ + journey_->ApproximateBytes() +
+           (clocks_ ? clocks_->ApproximateBytes() : 0);
   }
-  // How many times the state was refolded from the start (for tests and
-  // metrics: appends in journey order never refold).
-  int64_t refolds() const { return refolds_; }
+  // How many times the state was refolded (from the start or from a saved
+  // point; for tests and metrics: appends in journey order never refold).
+  int64_t refolds() const { return journey_->refolds(); }
+  // The journey events those refolds applied.
+  int64_t refolded_events() const { return journey_->refolded_events(); }
+  // How many times the clocks were refolded (for tests).
+  int64_t clock_refolds() const { return clocks_ ? clocks_->refolds() : 0; }
+
+  // The state fold over the journey (journey_fold.h).
+  struct StateFold {
+    CaseState state;
+    JourneyStarts starts;
+    void Apply(const v1::Event& e);
+    StateFold Saved() const { return *this; }
+    void Restore(const StateFold& saved) { *this = saved; }
+    size_t ApproximateBytes() const;
+  };
 
  private:
-  // Refolds state_, journey_ and starts_ from every event held.
-  void Refold();
-  // A fresh clock fold of the events up to `to`.
-  void RefoldClocks(int64_t to);
+  // The event a correction names, when held (nullptr otherwise).
+  const v1::Event* Target(const v1::Event& e) const;
+  // Adds events_[version - 1] to the clocks' journey.
+  void AddToClocks(int64_t version);
   std::optional<absl::CivilMonth> BirthMonth() const;
 
   std::string case_id_;
@@ -140,20 +157,17 @@ class CaseModel {
   std::deque<v1::Event> events_;
   absl::flat_hash_map<std::string, const v1::Event*> by_id_;
   absl::flat_hash_set<std::string> removed_;
-  std::vector<const v1::Event*> journey_;
-  CaseState state_;
-  JourneyStarts starts_;
+  // How many held events a correction names.
+  int voided_ = 0;
+  // The state over the journey of every event held.
+  std::optional<JourneyFold<StateFold>> journey_;
 
-  // The clocks, folded up to clocks_version_ (their own journey, since it
-  // may lag journey_).
-  std::optional<ClockFold> clocks_;
+  // The clocks over their own journey, of the events up to clocks_version_
+  // (it may lag journey_).
+  std::optional<JourneyFold<ClockFold>> clocks_;
   int64_t clocks_version_ = 0;
-  // The clocks' journey on its last day, in journey order (its last
-  // element is the latest event folded).
-  std::vector<const v1::Event*> clocks_day_;
 
   size_t bytes_ = 0;
-  int64_t refolds_ = 0;
 };
 
 }  // namespace ehcp::domain

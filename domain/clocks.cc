@@ -122,6 +122,14 @@ class Fold {
   // row of one instance, when it is listed as of as_of.
   std::vector<int> TakeDirty();
   std::optional<ClockRow> ListedRow(int i) const;
+  // Events applied so far, and the instances changed since `applied` of
+  // them had been (a fold restored to that point must compare them).
+  int64_t applied() const { return applied_; }
+  void TouchedSince(int64_t applied, std::vector<int>* out) const {
+    for (size_t i = 0; i < touched_at_.size(); ++i) {
+      if (touched_at_[i] > applied) out->push_back(static_cast<int>(i));
+    }
+  }
   // The row Finish() would add for age_25_cessation, if it would open one
   // (the fold has not yet passed its trigger day).
   std::optional<ClockRow> PendingAge25Row() const;
@@ -138,6 +146,7 @@ class Fold {
   void CloseAllNotApplicable(Clock clock);
   // Marks instance i as changed (TakeDirty).
   void Touch(int i) {
+    touched_at_[i] = applied_;
     if (!dirty_flag_[i]) {
       dirty_flag_[i] = true;
       dirty_.push_back(i);
@@ -182,6 +191,9 @@ class Fold {
   // Instances changed since the last TakeDirty.
   std::vector<int> dirty_;
   std::vector<bool> dirty_flag_;
+  // For each instance, the number of events applied when it last changed.
+  std::vector<int64_t> touched_at_;
+  int64_t applied_ = 0;
   std::vector<Cycle> cycles_;
   std::vector<Exception> exceptions_;
   // Dates of representations waivers.
@@ -230,6 +242,7 @@ int Fold::Open(Clock clock, std::string instance, const v1::Event* e,
   ++opened_[clock];
   open_[clock].push_back(i);
   dirty_flag_.push_back(false);
+  touched_at_.push_back(applied_);
   Touch(i);
   return i;
 }
@@ -295,6 +308,7 @@ void Fold::AdvanceTo(absl::CivilDay day) {
 }
 
 void Fold::Apply(const v1::Event& e, absl::CivilDay on) {
+  ++applied_;
   AdvanceTo(on);
   const v1::EventPayload& p = e.payload();
   switch (p.kind_case()) {
@@ -776,15 +790,22 @@ void PrintTo(const ClockRow& row, std::ostream* os) {
 struct ClockFold::State {
   explicit State(std::optional<absl::CivilMonth> birth_month)
       : fold(kEndOfTime, birth_month) {}
+  explicit State(const Fold& progress) : fold(progress) {}
   Fold fold;
   // The row last reported for each instance (nullopt: not listed), and for
   // the age_25_cessation row the end of time would still open.
   std::vector<std::optional<ClockRow>> reported;
   std::optional<ClockRow> reported_age25;
+  // Restored: the instances to compare with what was reported, beyond
+  // those the fold has changed since (every instance the abandoned fold
+  // changed after the restored point).
+  bool restored = false;
+  std::vector<int> recheck;
 };
 
 ClockFold::ClockFold(std::optional<absl::CivilMonth> birth_month)
     : state_(std::make_unique<State>(birth_month)) {}
+ClockFold::ClockFold(std::unique_ptr<State> state) : state_(std::move(state)) {}
 ClockFold::~ClockFold() = default;
 ClockFold::ClockFold(ClockFold&&) noexcept = default;
 ClockFold& ClockFold::operator=(ClockFold&&) noexcept = default;
@@ -801,9 +822,61 @@ std::vector<ClockRow> ClockFold::Rows() const {
   return finished.Rows();
 }
 
+ClockFold ClockFold::Saved() const {
+  auto saved = std::make_unique<State>(state_->fold);
+  saved->fold.TakeDirty();
+  return ClockFold(std::move(saved));
+}
+
+void ClockFold::Restore(const ClockFold& saved) {
+  auto restored = std::make_unique<State>(saved.state_->fold);
+  restored->reported = std::move(state_->reported);
+  restored->reported_age25 = std::move(state_->reported_age25);
+  restored->restored = true;
+  restored->recheck = std::move(state_->recheck);
+  state_->fold.TouchedSince(saved.state_->fold.applied(), &restored->recheck);
+  state_ = std::move(restored);
+}
+
 std::vector<ClockFold::Change> ClockFold::TakeChanges() {
   State& s = *state_;
   std::vector<Change> changes;
+  if (s.restored) {
+    s.restored = false;
+    std::vector<int> check = s.fold.TakeDirty();
+    check.insert(check.end(), s.recheck.begin(), s.recheck.end());
+    s.recheck.clear();
+    const size_t count = s.fold.instance_count();
+    for (size_t i = count; i < s.reported.size(); ++i) {
+      check.push_back(static_cast<int>(i));
+    }
+    std::sort(check.begin(), check.end());
+    check.erase(std::unique(check.begin(), check.end()), check.end());
+    // The abandoned fold may have opened instances not yet reported.
+    s.reported.resize(std::max(
+        {s.reported.size(), count,
+         check.empty() ? size_t{0} : static_cast<size_t>(check.back()) + 1}));
+    std::vector<Change> came;
+    for (const int i : check) {
+      std::optional<ClockRow> row;
+      if (static_cast<size_t>(i) < count) row = s.fold.ListedRow(i);
+      if (row == s.reported[i]) continue;
+      if (s.reported[i]) changes.push_back(Change{s.reported[i], std::nullopt});
+      if (row) came.push_back(Change{std::nullopt, row});
+      s.reported[i] = std::move(row);
+    }
+    s.reported.resize(count);
+    std::optional<ClockRow> age25 = s.fold.PendingAge25Row();
+    if (age25 != s.reported_age25) {
+      if (s.reported_age25) {
+        changes.push_back(Change{s.reported_age25, std::nullopt});
+      }
+      if (age25) came.push_back(Change{std::nullopt, age25});
+      s.reported_age25 = std::move(age25);
+    }
+    for (Change& c : came) changes.push_back(std::move(c));
+    return changes;
+  }
   s.reported.resize(s.fold.instance_count());
   for (int i : s.fold.TakeDirty()) {
     std::optional<ClockRow> row = s.fold.ListedRow(i);

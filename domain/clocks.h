@@ -188,11 +188,22 @@ class ClockFold {
   };
   std::vector<Change> TakeChanges();
 
+  // A copy of the fold's progress, without what it has reported: a point of
+  // the journey to return to (Restore) when an event lands before it.
+  ClockFold Saved() const;
+  // Returns the fold to `saved`, a Saved() of this fold's journey at an
+  // earlier point, keeping what was reported. The next TakeChanges then
+  // compares every row with what was reported, and lists every row that
+  // went before every row that came (refolded, a row may move from one
+  // instance to another).
+  void Restore(const ClockFold& saved);
+
   // Memory held, roughly (for a cache's budget).
   size_t ApproximateBytes() const;
 
  private:
   struct State;
+  explicit ClockFold(std::unique_ptr<State> state);
   std::unique_ptr<State> state_;
 };
 

@@ -839,6 +839,94 @@ TEST(CaseModelGeneratedTest, ExtendingEventByEventMatchesFoldingTheWholePrefix) 
   EXPECT_GT(refolded, 300);
 }
 
+// Long cases: generated journeys recorded one after another into one case,
+// each shifted by a random number of days so that they interleave — late
+// facts at every depth of a journey of hundreds of events, with voids and
+// supersedes among them. The model holds what folding and evaluating the
+// whole prefix gives, decides as Decide over the prefix does, and a late
+// fact or a correction refolds from the point saved before the first place
+// it changes the journey: never more than the events from there on plus
+// one spacing of saved points.
+std::string Prefixed(int part, const std::string& id) {
+  return id.empty() ? id : absl::StrCat("p", part, "_", id);
+}
+
+TEST(CaseModelGeneratedTest, LongCasesRefoldOnlyFromTheSavedPointBeforeAChange) {
+  JourneyGenerator gen(20261205);
+  std::mt19937_64 rng(5);
+  const absl::CivilDay today(2199, 12, 30);
+  int deep_changes = 0;
+  for (int n = 0; n < 10; ++n) {
+    std::vector<v1::Event> events = gen.Generate();
+    const std::string case_id = events.front().case_id();
+    for (int part = 1; events.size() < 320; ++part) {
+      const int shift = std::uniform_int_distribution<int>(-1500, 1500)(rng);
+      for (const v1::Event& g : gen.Generate()) {
+        if (g.payload().has_case_opened()) continue;
+        v1::Event& e = events.emplace_back(g);
+        e.set_case_id(case_id);
+        e.set_case_version(static_cast<int64_t>(events.size()));
+        e.set_global_position(e.case_version());
+        e.set_event_id(Prefixed(part, g.event_id()));
+        e.set_supersedes_event_id(Prefixed(part, g.supersedes_event_id()));
+        if (e.payload().has_event_voided()) {
+          e.mutable_payload()->mutable_event_voided()->set_target_event_id(
+              Prefixed(part, g.payload().event_voided().target_event_id()));
+        }
+        const absl::StatusOr<absl::CivilDay> on = ParseDate(g.occurred_on());
+        if (on.ok()) e.set_occurred_on(FormatDate(*on + shift));
+      }
+    }
+    CaseModel model(case_id);
+    std::vector<ClockRow> held;
+    int64_t clocks_at = 0;
+    for (size_t i = 0; i < events.size(); ++i) {
+      const std::string where = absl::StrCat("case ", n, " version ", i + 1);
+      const absl::Span<const v1::Event> prefix(events.data(), i);
+      if (i > 0 && i % 7 == 0) {
+        ASSERT_EQ(Decide(model, {events[i]}, today),
+                  Decide(prefix, {events[i]}, today))
+            << where;
+      }
+      const std::vector<std::string> before = Ids(model.journey());
+      const int64_t applied = model.refolded_events();
+      ASSERT_TRUE(model.Extend({events[i]}).ok()) << where;
+      const absl::Span<const v1::Event> upto(events.data(), i + 1);
+      const std::vector<std::string> after = Ids(model.journey());
+      ASSERT_EQ(after, Ids(EffectiveJourney(upto))) << where;
+      ASSERT_EQ(model.state(), FoldCase(upto)) << where;
+      // The first place the journey changed.
+      size_t changed = 0;
+      while (changed < before.size() && changed < after.size() &&
+             before[changed] == after[changed]) {
+        ++changed;
+      }
+      const int64_t refolded = model.refolded_events() - applied;
+      ASSERT_LE(refolded, static_cast<int64_t>(after.size() - changed) +
+                              JourneyFold<CaseModel::StateFold>::kFirstSpacing)
+          << where << ": changed at " << changed << " of " << after.size();
+      if (refolded > 0 && changed >= 128) ++deep_changes;
+
+      if (i % 5 != 4 && i + 1 < events.size()) continue;
+      const int64_t to = static_cast<int64_t>(i) + 1;
+      for (ClockFold::Change& c : model.AdvanceClocks(clocks_at, to)) {
+        if (c.before) {
+          auto it = std::find(held.begin(), held.end(), *c.before);
+          ASSERT_NE(it, held.end())
+              << where << ": " << ClockRowDebugString(*c.before);
+          held.erase(it);
+        }
+        if (c.after) held.push_back(*c.after);
+      }
+      clocks_at = to;
+      ASSERT_EQ(Sorted(held), Sorted(EvaluateClocks(upto, kEndOfTime)))
+          << where;
+    }
+  }
+  // Late facts deep in long journeys were refolded from saved points.
+  EXPECT_GT(deep_changes, 100);
+}
+
 // Advice requested and received on one day, recorded in the order a
 // caseworker meets them (a request after a receipt sorts before it in the
 // journey): the model places each in the journey without refolding, and
