@@ -11,8 +11,15 @@
 // append path and clock index do. The figure is CPU µs per append (thread
 // CPU time, so a busy machine moves it little); the target is that a case
 // of 2,000 events costs at most 1.2 × what a case of 20 does.
+//
+// Two more rows show what a late fact costs a case of 2,000 events: an
+// advice request recorded 100 days late (about 100 journey events before
+// the end), judged, added and folded into the clocks, which refolds from
+// the fold saved before it (domain/journey_fold.h); and, for scale, what
+// folding and evaluating the whole case from its start costs.
 #include <time.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -22,6 +29,8 @@
 #include "absl/strings/str_cat.h"
 #include "domain/admissibility.h"
 #include "domain/case_model.h"
+#include "domain/case_state.h"
+#include "domain/clocks.h"
 #include "domain/dates.h"
 
 namespace ehcp {
@@ -77,6 +86,35 @@ class CaseGrower {
     Commit(e);
   }
 
+  // Appends an advice request for a fresh id dated `days_back` days before
+  // the latest event: a late fact among the journey's last events.
+  void AppendLate(int days_back) {
+    v1::Event e = Next(domain::FormatDate(
+        absl::CivilDay(2024, 2, 16) +
+        static_cast<int>(model_.version()) - days_back));
+    e.mutable_payload()->mutable_advice_requested()->set_advice_id(
+        absl::StrCat("LATE", ++advice_));
+    e.mutable_payload()->mutable_advice_requested()->set_body(
+        v1::ADVICE_BODY_HEALTH);
+    const absl::Status decided =
+        domain::Decide(model_, {e}, absl::CivilDay(2199, 1, 1));
+    if (!decided.ok()) {
+      std::fprintf(stderr, "case_model_bench: late fact refused: %s\n",
+                   std::string(decided.message()).c_str());
+      std::exit(1);
+    }
+    Commit(e);
+  }
+
+  // Folds and evaluates the whole case from its start.
+  size_t FoldWhole() const {
+    const std::vector<const v1::Event*> all = model_.Events();
+    const domain::CaseState state = domain::FoldCase(absl::MakeConstSpan(all));
+    return domain::EvaluateClocks(absl::MakeConstSpan(all), domain::kEndOfTime)
+               .size() +
+           static_cast<size_t>(state.version);
+  }
+
   int64_t version() const { return model_.version(); }
 
  private:
@@ -125,6 +163,29 @@ double MicrosPerAppend(int length, int appends) {
   return (ThreadCpuMicros() - start) / (per_case * cases);
 }
 
+// CPU µs of a late fact (or of a whole refold, when `whole`) on cases of
+// `length` events.
+double MicrosPerLateFact(int length, int cases, bool whole) {
+  std::vector<std::unique_ptr<CaseGrower>> growers;
+  for (int c = 0; c < cases; ++c) {
+    growers.push_back(
+        std::make_unique<CaseGrower>(absl::StrCat("E06000035-", c)));
+    while (growers.back()->version() < length) growers.back()->AppendOne();
+  }
+  size_t sink = 0;
+  const double start = ThreadCpuMicros();
+  for (auto& g : growers) {
+    if (whole) {
+      sink += g->FoldWhole();
+    } else {
+      g->AppendLate(100);
+    }
+  }
+  const double micros = (ThreadCpuMicros() - start) / cases;
+  if (sink == 1) std::printf(" ");
+  return micros;
+}
+
 }  // namespace
 }  // namespace ehcp
 
@@ -150,5 +211,10 @@ int main(int argc, char** argv) {
   std::printf("%-28s %10.1f\n", "case of 20 events", short_case);
   std::printf("%-28s %10.1f\n", "case of 2,000 events", long_case);
   std::printf("long / short: %.2f (target <= 1.20)\n", long_case / short_case);
+  const int late_cases = std::max(2, appends / 200);
+  const double late = ehcp::MicrosPerLateFact(2000, late_cases, false);
+  const double whole = ehcp::MicrosPerLateFact(2000, late_cases, true);
+  std::printf("%-28s %10.1f\n", "late fact, 2,000 events", late);
+  std::printf("%-28s %10.1f\n", "whole refold, 2,000 events", whole);
   return 0;
 }
