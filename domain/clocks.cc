@@ -893,8 +893,10 @@ std::vector<ClockFold::Change> ClockFold::TakeChanges() {
 }
 
 size_t ClockFold::ApproximateBytes() const {
-  return sizeof(State) + state_->fold.instance_count() *
-                             (sizeof(ClockRow) * 2 + 64);
+  // An instance and its heap (two event ids), and a reported row.
+  return sizeof(State) +
+         state_->fold.instance_count() * (sizeof(Instance) + 112) +
+         state_->reported.size() * (sizeof(std::optional<ClockRow>) + 64);
 }
 
 std::vector<ClockRow> EvaluateClocks(absl::Span<const v1::Event* const> events,
