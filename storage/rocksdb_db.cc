@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/big_endian.h"
 #include "common/status_macros.h"
+#include "storage/internal/info_log.h"
 
 namespace ehcp::storage {
 
@@ -38,6 +39,11 @@ absl::Status OpenRocksDb(
     std::unique_ptr<rocksdb::DB>* db,
     std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
   EHCP_RETURN_IF_ERROR(CheckColumnFamilies(layout, dir, options));
+  // RocksDB's own LOG writer aborts the process after a failed write (a
+  // full disk); ours drops the line (storage/internal/info_log.h).
+  if (options.info_log == nullptr && options.env == rocksdb::Env::Default()) {
+    options.info_log = NewInfoLog(dir);
+  }
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;

@@ -72,6 +72,9 @@ absl::Status CheckColumnFamilies(const RocksDbLayout& layout,
 // Checks the families (CheckColumnFamilies), then opens the database in
 // `dir`, creating it and its families when missing (this sets
 // create_if_missing and create_missing_column_families in `options`).
+// Unless `options` names an info_log or another Env, RocksDB's LOG is
+// written by NewInfoLog (storage/internal/info_log.h), which a full disk
+// cannot turn into an abort.
 // `family_options` gives each family's options by name. On success, *db is
 // the database and *handles one handle per family, in layout order; on
 // failure both are left empty. A RocksDB error is "<name>: open <dir>: ...".

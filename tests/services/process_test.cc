@@ -3,10 +3,12 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <filesystem>
 #include <map>
 #include <thread>
 
@@ -244,6 +246,141 @@ TEST(ProcessTest, AcknowledgedAppendsSurviveKillNineAndNoBatchIsHalfWritten) {
     }
     request.set_from_position(page.next_position());
   }
+}
+
+// A tmpfs of `megabytes` mounted at `dir` for the test's lifetime; mounted()
+// is false where the test may not mount one (not root, or a container
+// without the capability).
+class SmallDisk {
+ public:
+  SmallDisk(const std::string& dir, int megabytes) : dir_(dir) {
+    std::filesystem::create_directories(dir);
+    mounted_ = mount("tmpfs", dir.c_str(), "tmpfs", 0,
+                     absl::StrCat("size=", megabytes, "m").c_str()) == 0;
+  }
+  ~SmallDisk() {
+    if (mounted_) umount2(dir_.c_str(), MNT_DETACH);
+  }
+  bool mounted() const { return mounted_; }
+  // Makes room: the same files, a bigger disk.
+  bool Grow(int megabytes) {
+    return mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT,
+                 absl::StrCat("size=", megabytes, "m").c_str()) == 0;
+  }
+
+ private:
+  std::string dir_;
+  bool mounted_ = false;
+};
+
+// Runs ehcpd on `data_dir` until it exits or says it is listening (then
+// stops it with SIGTERM); returns its wait status and what it wrote to
+// stderr.
+std::pair<int, std::string> RunEhcpdOnce(const std::string& data_dir) {
+  int err[2];
+  EXPECT_EQ(pipe(err), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, err[0]);
+  std::string data_flag = "--data_dir=" + data_dir;
+  std::vector<char*> argv = {const_cast<char*>(EHCPD_PATH), data_flag.data(),
+                             const_cast<char*>("--listen=127.0.0.1:0"),
+                             nullptr};
+  pid_t pid = -1;
+  EXPECT_EQ(posix_spawn(&pid, EHCPD_PATH, &actions, nullptr, argv.data(),
+                        environ),
+            0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(err[1]);
+  std::string said;
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  int status = -1;
+  char buffer[512];
+  while (absl::Now() < give_up) {
+    pollfd fd{err[0], POLLIN, 0};
+    if (poll(&fd, 1, 50) > 0) {
+      const ssize_t n = read(err[0], buffer, sizeof(buffer));
+      if (n > 0) said.append(buffer, static_cast<size_t>(n));
+    }
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    status = -1;
+  }
+  if (status == -1) {
+    kill(pid, SIGTERM);
+    waitpid(pid, &status, 0);
+  }
+  close(err[0]);
+  return {status, said};
+}
+
+// A full disk is an error, not a crash (RocksDB's own LOG writer used to
+// abort the process at the first line it could not write): appends are
+// refused with RESOURCE_EXHAUSTED naming the data directory, reads go on,
+// SIGTERM stops cleanly, a restart on the still-full disk refuses with a
+// message and no abort, and once there is room every acknowledged event is
+// there and appends resume.
+TEST(ProcessTest, AFullDiskRefusesAppendsWithoutAbortingAndLosesNothing) {
+  TempDir dir;
+  SmallDisk disk(dir.path() + "/disk", 3);
+  if (!disk.mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << strerror(errno);
+  }
+  const std::string data = dir.path() + "/disk/data";
+  std::string id;
+  size_t acknowledged = 0;
+  {
+    EhcpdProcess ehcpd(data);
+    auto stub = v1::CaseService::NewStub(ehcpd.channel());
+    id = OpenAndAssess(*stub, "FULL-1");
+    acknowledged = 3;
+    grpc::Status refused;
+    for (int call = 0; call < 2000 && refused.ok(); ++call) {
+      std::vector<v1::ProposedEvent> events;
+      for (int i = 0; i < 40; ++i) {
+        events.push_back(AskAdvice("2024-02-10", absl::StrCat("A", call, "_", i)));
+      }
+      grpc::ClientContext context;
+      v1::AppendEventsResponse response;
+      refused = stub->AppendEvents(&context, AppendRequest(id, events), &response);
+      if (refused.ok()) acknowledged += static_cast<size_t>(response.events_size());
+    }
+    ASSERT_FALSE(refused.ok()) << "3 MiB never filled";
+    EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << refused.error_message();
+    EXPECT_NE(refused.error_message().find(data), std::string::npos)
+        << refused.error_message();
+    EXPECT_NE(refused.error_message().find("No space left"), std::string::npos)
+        << refused.error_message();
+    // Reads go on.
+    EXPECT_EQ(ReadCase(*stub, id).size(), acknowledged);
+    stub.reset();
+    ehcpd.DropChannel();
+    const int status = ehcpd.SignalAndWait(SIGTERM, absl::Seconds(20));
+    ASSERT_NE(status, -1);
+    EXPECT_TRUE(WIFEXITED(status)) << "ehcpd was killed by signal "
+                                   << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  {
+    // The disk is still full: no abort, and a message that says why.
+    const auto [status, said] = RunEhcpdOnce(data);
+    EXPECT_FALSE(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) << said;
+    if (said.find("listening") == std::string::npos) {
+      EXPECT_NE(said.find("No space left"), std::string::npos) << said;
+    }
+  }
+  ASSERT_TRUE(disk.Grow(64));
+  EhcpdProcess after(data);
+  auto stub = v1::CaseService::NewStub(after.channel());
+  const std::vector<v1::Event> events = ReadCase(*stub, id);
+  EXPECT_EQ(events.size(), acknowledged);
+  grpc::ClientContext context;
+  v1::AppendEventsResponse response;
+  EXPECT_TRUE(stub->AppendEvents(&context,
+                                 AppendRequest(id, {AskAdvice("2024-02-11", "Z")}),
+                                 &response)
+                  .ok());
 }
 
 }  // namespace
