@@ -57,7 +57,25 @@ ClockIndex::Impl::Impl(std::string dir, storage::EventLog* log,
 ClockIndex::Impl::~Impl() { Close(); }
 
 absl::Status ClockIndex::Impl::ClosedError() const {
+  {
+    absl::MutexLock lock(&mu_);
+    if (!damage_.ok()) return damage_;
+  }
   return absl::UnavailableError("clock index is closed");
+}
+
+void ClockIndex::Impl::MarkDamaged(const absl::Status& error) {
+  {
+    absl::MutexLock apply_lock(&apply_mu_);
+    absl::WriterMutexLock db_lock(&db_mu_);
+    CloseDatabaseLocked();
+  }
+  absl::MutexLock lock(&mu_);
+  damage_ = absl::FailedPreconditionError(absl::StrCat(
+      "clock index is damaged (", error.message(),
+      "); the event log is not affected: RebuildProjections (ehcpctl "
+      "rebuild) discards the index and builds it again from the log"));
+  tailer_error_ = damage_;
 }
 
 absl::Status ClockIndex::Impl::OpenDatabase() {
@@ -214,6 +232,7 @@ IndexStatus ClockIndex::Impl::Status() const {
   status.rebuilding = rebuilding_.load() || status.rebuild.running;
   absl::MutexLock lock(&mu_);
   status.tailer_error = tailer_error_;
+  status.damage = damage_;
   return status;
 }
 
@@ -311,7 +330,11 @@ absl::StatusOr<std::unique_ptr<ClockIndex>> ClockIndex::Open(
   }
   EHCP_RETURN_IF_ERROR(Impl::RecoverFromSwap(dir));
   auto impl = std::make_unique<Impl>(dir, log, options);
-  EHCP_RETURN_IF_ERROR(impl->OpenDatabase());
+  if (absl::Status opened = impl->OpenDatabase(); !opened.ok()) {
+    // A damaged index is rebuilt from the log, not a reason to stay down.
+    if (!absl::IsDataLoss(opened)) return opened;
+    impl->MarkDamaged(opened);
+  }
   if (options.start_tailer) impl->StartTailer();
   return std::unique_ptr<ClockIndex>(new ClockIndex(std::move(impl)));
 }

@@ -194,6 +194,9 @@ struct IndexStatus {
   // The last error the background tailer met (OK when its last pass
   // succeeded). It retries every Options::poll_interval.
   absl::Status tailer_error;
+  // Not OK while the index is damaged (found so at Open): the error every
+  // query answers until Rebuild has replaced it.
+  absl::Status damage;
   // The rebuild under way, if any (Rebuild builds beside the live index).
   RebuildProgress rebuild;
 };
@@ -234,8 +237,15 @@ class ClockIndex {
   // a clock index, an index of an unknown format version, or an index ahead
   // of the log (checkpoint past the head: it was built from another log;
   // delete the directory to rebuild it); UNAVAILABLE if the directory is in
-  // use or the disk fails; DATA_LOSS for undecodable metadata. With
-  // options.start_tailer the tailer starts catching up at once.
+  // use or the disk fails. With options.start_tailer the tailer starts
+  // catching up at once.
+  //
+  // A damaged index (RocksDB reports corruption, or its metadata does not
+  // decode: DATA_LOSS) does not stop the opening: the index opens damaged
+  // (Status().damage says how), every query and CatchUp answer
+  // FAILED_PRECONDITION naming the damage and Rebuild, and Rebuild discards
+  // it and builds a new one from the log (which the damage does not
+  // touch).
   static absl::StatusOr<std::unique_ptr<ClockIndex>> Open(
       const std::string& dir, storage::EventLog* log, const Options& options);
 

@@ -154,6 +154,8 @@ absl::StatusOr<RebuildResult> ClockIndex::Impl::Rebuild() {
     if (error) return FileError(error, "swap in the rebuilt index");
     EHCP_RETURN_IF_ERROR(reopened);
     EHCP_RETURN_IF_ERROR(LoadMeta());
+    absl::MutexLock lock(&mu_);
+    damage_ = absl::OkStatus();  // Whatever it was, it is gone.
   }
   std::filesystem::remove_all(OldDir(dir_), error);
   result.indexed_cases = indexed_cases_.load();

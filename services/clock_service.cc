@@ -231,6 +231,10 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
   response->set_head_position(static_cast<int64_t>(status.head));
   response->set_lag(static_cast<int64_t>(status.lag));
   response->set_indexed_cases(static_cast<int64_t>(status.indexed_cases));
+  const absl::Status& problem =
+      !status.damage.ok() ? status.damage : status.tailer_error;
+  response->set_healthy(problem.ok());
+  if (!problem.ok()) response->set_problem(std::string(problem.message()));
   if (status.rebuild.running) {
     v1::RebuildProgress* rebuild = response->mutable_rebuild();
     rebuild->set_running(true);

@@ -41,6 +41,11 @@ void IndexWaits::Wait(uint64_t position, absl::Time deadline,
     Finish(pending, absl::UnavailableError("the server is shutting down"));
     return;
   }
+  // A damaged index moves no further until it is rebuilt: say so now.
+  if (absl::Status damage = index_->Status().damage; !damage.ok()) {
+    Finish(pending, std::move(damage));
+    return;
+  }
   const uint64_t token = index_->NotifyAtCheckpoint(
       position, [this, pending](bool reached) {
         Finish(pending, reached ? absl::OkStatus()

@@ -520,6 +520,8 @@ std::string ProjectionStatusText(const v1::GetProjectionStatusResponse& r) {
       {"indexed cases", absl::StrCat(r.indexed_cases())},
       {"rebuild", r.rebuild().running() ? RebuildProgressText(r.rebuild())
                                         : std::string("none running")},
+      {"health", r.healthy() ? std::string("healthy")
+                             : absl::StrCat("NOT HEALTHY: ", r.problem())},
   });
 }
 

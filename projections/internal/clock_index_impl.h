@@ -103,6 +103,10 @@ class ClockIndex::Impl {
   // Finishes or undoes a swap a crash interrupted, and removes a beside
   // index a crash left unfinished. Before Open.
   static absl::Status RecoverFromSwap(const std::string& dir);
+  // Marks the index damaged by `error` (an Open that found it corrupt):
+  // its database closed, every query and CatchUp answering the damage
+  // until a Rebuild's swap.
+  void MarkDamaged(const absl::Status& error);
   // The rebuild under way, if any.
   RebuildProgress Progress() const;
 
@@ -128,6 +132,7 @@ class ClockIndex::Impl {
   // Makes applied_ (or 0 while a rebuild is unfinished) the published
   // checkpoint and wakes WaitForCheckpoint.
   void Publish() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // UNAVAILABLE "closed", or the damage while the index is damaged.
   absl::Status ClosedError() const;
 
   // index_writer.cc
@@ -181,6 +186,8 @@ class ClockIndex::Impl {
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   absl::Status tailer_error_ ABSL_GUARDED_BY(mu_);
+  // Found damaged at Open (ClockIndex::Open); cleared by a Rebuild's swap.
+  absl::Status damage_ ABSL_GUARDED_BY(mu_);
   // NotifyAtCheckpoint callbacks by position, and their tokens.
   struct Waiter {
     uint64_t token;

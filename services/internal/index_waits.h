@@ -7,7 +7,8 @@
 // whose deadline passes first:
 //
 //   waits.Wait(position, deadline, [reactor, ...](absl::Status s) {
-//     // s: OK, DEADLINE_EXCEEDED or UNAVAILABLE; hand the report off.
+//     // s: OK, DEADLINE_EXCEEDED, UNAVAILABLE, or the index's damage
+//     // (FAILED_PRECONDITION); hand the report off.
 //   });
 //
 // Thread safety: safe for concurrent use.

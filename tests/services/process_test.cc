@@ -383,5 +383,111 @@ TEST(ProcessTest, AFullDiskRefusesAppendsWithoutAbortingAndLosesNothing) {
                   .ok());
 }
 
+// Flips 4 bytes in the middle of the clock index's MANIFEST: RocksDB's
+// checksum then refuses the index.
+void DamageClockIndex(const std::string& data_dir) {
+  for (const auto& entry :
+       std::filesystem::directory_iterator(data_dir + "/clock-index")) {
+    if (entry.path().filename().string().rfind("MANIFEST-", 0) != 0) continue;
+    const int fd = open(entry.path().c_str(), O_WRONLY);
+    ASSERT_GE(fd, 0);
+    ASSERT_EQ(pwrite(fd, "\xff\xff\xff\xff", 4, 20), 4);
+    close(fd);
+    return;
+  }
+  FAIL() << "no MANIFEST in " << data_dir << "/clock-index";
+}
+
+// The late clocks of the test's council (E10000016) as of 2026-01-01, after
+// `position`: "case clock:instance days_late", or the call's error.
+std::vector<std::string> Breaches(v1::ClockService::Stub& stub,
+                                  int64_t position, grpc::Status* status) {
+  grpc::ClientContext context;
+  v1::ListBreachesRequest request;
+  request.set_la_code("E10000016");
+  request.set_as_of("2026-01-01");
+  request.set_min_position(position);
+  v1::ListBreachesResponse response;
+  *status = stub.ListBreaches(&context, request, &response);
+  std::vector<std::string> rows;
+  for (const v1::Clock& c : response.clocks()) {
+    rows.push_back(absl::StrCat(c.case_id(), " ", c.clock_id(), ":",
+                                c.instance(), " ", c.days_late()));
+  }
+  return rows;
+}
+
+v1::GetProjectionStatusResponse ProjectionStatus(v1::ClockService::Stub& stub) {
+  grpc::ClientContext context;
+  v1::GetProjectionStatusResponse response;
+  EXPECT_TRUE(
+      stub.GetProjectionStatus(&context, v1::GetProjectionStatusRequest(),
+                               &response)
+          .ok());
+  return response;
+}
+
+// A clock index found damaged at start does not keep ehcpd down: reports
+// answer FAILED_PRECONDITION naming the clock index and the cure (at once,
+// even when waiting for a position), the projection status says it is not
+// healthy, the log's reads go on, and RebuildProjections discards the
+// damaged index and builds the same answers from the log.
+TEST(ProcessTest, AClockIndexFoundDamagedIsReportedAndRebuiltThroughTheApi) {
+  TempDir dir;
+  std::string id;
+  std::vector<std::string> before;
+  int64_t position = 0;
+  {
+    EhcpdProcess ehcpd(dir.path());
+    {
+      auto cases = v1::CaseService::NewStub(ehcpd.channel());
+      id = OpenAndAssess(*cases, "DAMAGED-INDEX-1");
+      position = static_cast<int64_t>(ReadCase(*cases, id).back().global_position());
+      auto clocks = v1::ClockService::NewStub(ehcpd.channel());
+      grpc::Status status;
+      before = Breaches(*clocks, position, &status);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+      ASSERT_FALSE(before.empty()) << "the assessment is overdue by 2026";
+    }
+    ehcpd.DropChannel();
+    ASSERT_NE(ehcpd.SignalAndWait(SIGTERM, absl::Seconds(20)), -1);
+  }
+  DamageClockIndex(dir.path());
+
+  EhcpdProcess ehcpd(dir.path());
+  auto cases = v1::CaseService::NewStub(ehcpd.channel());
+  auto clocks = v1::ClockService::NewStub(ehcpd.channel());
+  grpc::Status status;
+  const absl::Time asked = absl::Now();
+  EXPECT_TRUE(Breaches(*clocks, position, &status).empty());
+  EXPECT_LT(absl::Now() - asked, absl::Seconds(5)) << "waited for a position "
+                                                      "a damaged index "
+                                                      "cannot reach";
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << status.error_message();
+  EXPECT_EQ(status.error_message().rfind("clock index is damaged", 0), 0u)
+      << status.error_message();
+  EXPECT_NE(status.error_message().find("RebuildProjections"),
+            std::string::npos);
+  v1::GetProjectionStatusResponse health = ProjectionStatus(*clocks);
+  EXPECT_FALSE(health.healthy());
+  EXPECT_NE(health.problem().find("damaged"), std::string::npos)
+      << health.problem();
+  EXPECT_EQ(ReadCase(*cases, id).size(), 3u) << "the log is not affected";
+
+  {
+    grpc::ClientContext context;
+    v1::RebuildProjectionsResponse rebuilt;
+    status = clocks->RebuildProjections(
+        &context, v1::RebuildProjectionsRequest(), &rebuilt);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(rebuilt.checkpoint(), position);
+  }
+  health = ProjectionStatus(*clocks);
+  EXPECT_TRUE(health.healthy()) << health.problem();
+  EXPECT_EQ(Breaches(*clocks, position, &status), before);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
 }  // namespace
 }  // namespace ehcp::testing

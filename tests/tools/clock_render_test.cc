@@ -311,16 +311,27 @@ TEST(ClockRenderTest, ProjectionStatusSaysTheLag) {
   r.set_head_position(125);
   r.set_lag(5);
   r.set_indexed_cases(14);
+  r.set_healthy(true);
   EXPECT_EQ(ProjectionStatusText(r),
             "checkpoint     120\n"
             "head           125\n"
             "lag            5 events\n"
             "indexed cases  14\n"
-            "rebuild        none running\n");
+            "rebuild        none running\n"
+            "health         healthy\n");
   r.set_checkpoint(125);
   r.set_lag(0);
   EXPECT_THAT(ProjectionStatusText(r), HasSubstr("lag            0 (up to "
                                                  "date)\n"));
+}
+
+TEST(ClockRenderTest, ProjectionStatusSaysWhatIsWrongWhenUnhealthy) {
+  v1::GetProjectionStatusResponse r;
+  r.set_healthy(false);
+  r.set_problem("clock index is damaged (checksum mismatch)");
+  EXPECT_THAT(ProjectionStatusText(r),
+              HasSubstr("health         NOT HEALTHY: clock index is damaged "
+                        "(checksum mismatch)\n"));
 }
 
 TEST(ClockRenderTest, RebuildSaysWhatItReached) {
