@@ -153,10 +153,12 @@ absl::Status ClockIndex::Impl::LoadMeta() {
   const uint64_t head = log_->HeadPosition();
   if (checkpoint > head) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "clock index: ", dir_, " has read the log up to position ", checkpoint,
-        " but the log's head is ", head,
-        ": it was built from another log (delete the directory to rebuild "
-        "it)"));
+        "clock index: ", dir_, " has read the event log up to position ",
+        checkpoint, " but the log now ends at position ", head,
+        ": the log has lost records it had acknowledged, or the data "
+        "directory holds another log's index. Nothing was changed; restore "
+        "the data directory from a backup. Keep this index: it shows how far "
+        "the log went"));
   }
   applied_ = checkpoint;
   rebuild_until_ = rebuild_until > checkpoint ? rebuild_until : 0;

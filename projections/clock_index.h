@@ -235,8 +235,8 @@ class ClockIndex {
   // INVALID_ARGUMENT for an empty `dir`, a null `log` or a batch_size out of
   // range; FAILED_PRECONDITION if `dir` holds a RocksDB database that is not
   // a clock index, an index of an unknown format version, or an index ahead
-  // of the log (checkpoint past the head: it was built from another log;
-  // delete the directory to rebuild it); UNAVAILABLE if the directory is in
+  // of the log (checkpoint past the head: the log lost acknowledged records,
+  // or the index is another log's; restore from a backup); UNAVAILABLE if the directory is in
   // use or the disk fails. With options.start_tailer the tailer starts
   // catching up at once.
   //

@@ -183,7 +183,10 @@ class EventLog {
   // if missing, and recovering the committed prefix after a crash (see
   // FORMAT.md). Returns FAILED_PRECONDITION if `dir` holds a log of an
   // unknown format version or a RocksDB database that is not an event log,
-  // DATA_LOSS if the stored head and the last record disagree, UNAVAILABLE
+  // DATA_LOSS if the stored head and the last record disagree or the files
+  // are damaged anywhere but in a torn last write (the message names the
+  // WAL files and the positions a point-in-time recovery would keep; nothing
+  // on disk is changed), UNAVAILABLE
   // if the database is open elsewhere (in this or another process) or the
   // disk fails, INVALID_ARGUMENT for an empty `dir`, and the errno's code
   // (e.g. PERMISSION_DENIED) if the directory cannot be created.

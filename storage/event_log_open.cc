@@ -1,11 +1,15 @@
 // EventLogImpl: opening, closing, notifications and counters.
 #include <algorithm>
 #include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
 #include <system_error>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/status_macros.h"
 #include "rocksdb/cache.h"
 #include "rocksdb/filter_policy.h"
@@ -56,6 +60,52 @@ rocksdb::ColumnFamilyOptions FamilyOptions(
   return family;
 }
 
+// The write-ahead log files in `dir`, by name ("000004.log, 000009.log").
+std::string WalFiles(const std::string& dir, rocksdb::Env* env) {
+  std::vector<std::string> children;
+  if (!env->GetChildren(dir, &children).ok()) return "none found";
+  std::vector<std::string> wals;
+  for (const std::string& name : children) {
+    if (name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0) {
+      wals.push_back(name);
+    }
+  }
+  std::sort(wals.begin(), wals.end());
+  return wals.empty() ? "none" : absl::StrJoin(wals, ", ");
+}
+
+// The log head a point-in-time recovery of `dir` would keep: opened read
+// only, so nothing on disk changes. An error when even that fails.
+absl::StatusOr<format::LogHead> RecoverableHead(
+    const std::string& dir, const rocksdb::DBOptions& base,
+    const std::function<rocksdb::ColumnFamilyOptions(const std::string&)>&
+        family_options) {
+  rocksdb::DBOptions options = base;
+  options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const std::string& name : Layout().families) {
+    descriptors.emplace_back(name, family_options(name));
+  }
+  rocksdb::DB* raw = nullptr;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  EHCP_RETURN_IF_ERROR(FromRocksDb(
+      rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &handles, &raw),
+      "event log: read-only recovery"));
+  std::unique_ptr<rocksdb::DB> db(raw);
+  absl::StatusOr<format::LogHead> head = format::LogHead();
+  std::string value;
+  const rocksdb::Status got = db->Get(rocksdb::ReadOptions(),
+                                      handles[Layout().meta_family],
+                                      format::kHeadKey, &value);
+  if (!got.IsNotFound()) {
+    absl::Status read = FromRocksDb(got, "event log: read log head");
+    head = read.ok() ? format::DecodeLogHead(value)
+                     : absl::StatusOr<format::LogHead>(read);
+  }
+  CloseRocksDb(&db, &handles);
+  return head;
+}
+
 }  // namespace
 
 absl::Status ClosedError() {
@@ -94,9 +144,11 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLogImpl::OpenWithEnv(
 absl::Status EventLogImpl::OpenDatabase() {
   rocksdb::DBOptions db_options;
   if (env_ != nullptr) db_options.env = env_;
-  // A torn last write is a batch nobody was told of: drop it and keep the
-  // consistent prefix (FORMAT.md, "Recovery").
-  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // A torn last write is a batch nobody was told of: dropped. Damage
+  // anywhere else in the WAL may hide acknowledged batches after it, and
+  // refuses the open (FORMAT.md, "Recovery").
+  db_options.wal_recovery_mode =
+      rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   // Every family flushes at one sequence number, so the SST files never run
   // ahead of one another or of the WAL.
   db_options.atomic_flush = true;
@@ -116,8 +168,27 @@ absl::Status EventLogImpl::OpenDatabase() {
 
   absl::MutexLock db_lock(&db_mu_);
   absl::MutexLock commit_lock(&commit_mu_);
-  EHCP_RETURN_IF_ERROR(
-      OpenRocksDb(Layout(), dir_, db_options, family_options, &db_, &handles_));
+  if (absl::Status opened = OpenRocksDb(Layout(), dir_, db_options,
+                                        family_options, &db_, &handles_);
+      !opened.ok()) {
+    if (!absl::IsDataLoss(opened)) return opened;
+    // Damaged: say what can still be vouched for, and change nothing.
+    rocksdb::Env* env = env_ != nullptr ? env_ : rocksdb::Env::Default();
+    absl::StatusOr<format::LogHead> recoverable =
+        RecoverableHead(dir_, db_options, family_options);
+    return absl::DataLossError(absl::StrCat(
+        "event log: ", dir_, " is damaged and was not opened (",
+        opened.message(), "; write-ahead log files: ", WalFiles(dir_, env),
+        "). ",
+        recoverable.ok()
+            ? absl::StrCat("Recovering up to the damage would keep positions "
+                           "1-", recoverable->position,
+                           "; records acknowledged after it may be lost. ")
+            : absl::StrCat("No prefix could be recovered either (",
+                           recoverable.status().message(), "). "),
+        "Nothing was changed: restore the data directory from a backup "
+        "(storage/FORMAT.md, \"Opening and recovery\")."));
+  }
   families_.log = handles_[1];
   families_.streams = handles_[2];
   families_.heads = handles_[3];
