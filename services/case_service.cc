@@ -12,6 +12,7 @@
 #include "cases/event_codec.h"
 #include "services/internal/case_convert.h"
 #include "services/internal/grpc_status.h"
+#include "services/internal/log_audit.h"
 
 namespace ehcp::services {
 
@@ -193,6 +194,31 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
     response->mutable_state()->set_case_id(request->case_id());
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* CaseServiceImpl::GetDigest(
+    grpc::CallbackServerContext* context,
+    const v1::GetDigestRequest* /*request*/,
+    v1::GetDigestResponse* response) {
+  // Reads the head record: on the executor.
+  return FinishOn(executor_, context, [this, response]() -> absl::Status {
+    absl::StatusOr<v1::GetDigestResponse> digest = ReadDigest(*log_);
+    if (!digest.ok()) return digest.status();
+    *response = *std::move(digest);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerWriteReactor<v1::VerifyLogResponse>* CaseServiceImpl::VerifyLog(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::VerifyLogRequest* request) {
+  return StartVerifyLog(
+      log_, executor_,
+      [this] {
+        absl::MutexLock lock(&mu_);
+        return stopping_;
+      },
+      *request);
 }
 
 // Streams the log from a position: pages of history, then waits on the log

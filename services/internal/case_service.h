@@ -54,6 +54,13 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetCaseStateRequest* request,
       v1::GetCaseStateResponse* response) override;
+  grpc::ServerUnaryReactor* GetDigest(
+      grpc::CallbackServerContext* context,
+      const v1::GetDigestRequest* request,
+      v1::GetDigestResponse* response) override;
+  grpc::ServerWriteReactor<v1::VerifyLogResponse>* VerifyLog(
+      grpc::CallbackServerContext* context,
+      const v1::VerifyLogRequest* request) override;
 
   // Ends every open subscription (they finish with UNAVAILABLE) and refuses
   // new ones with UNAVAILABLE. Called when the server begins to stop, so

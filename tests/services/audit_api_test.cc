@@ -1,0 +1,189 @@
+// The auditor's calls over gRPC against a real server and RocksDB: the
+// log's digest, and the verification of its hash chain (streamed with
+// progress), including a record rewritten behind the server's back with
+// valid RocksDB checksums.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/big_endian.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "rocksdb/db.h"
+#include "tests/services/journey_builder.h"
+
+namespace ehcp::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+class AuditApiTest : public ::testing::Test {
+ protected:
+  TempDir dir_;
+  std::unique_ptr<TestServer> server_ =
+      std::make_unique<TestServer>(dir_.path());
+
+  // Appends `count` advice requests to a new case, 100 per call.
+  void Grow(const std::string& ref, int count) {
+    const std::string id = server_->OpenCase(ref);
+    grpc::ClientContext context;
+    v1::AppendEventsResponse response;
+    ASSERT_TRUE(server_->stub()
+                    .AppendEvents(&context,
+                                  AppendRequest(id, {Request("2024-01-08"),
+                                                     DecideToAssess("2024-02-01")}),
+                                  &response)
+                    .ok());
+    for (int done = 0; done < count;) {
+      std::vector<v1::ProposedEvent> events;
+      for (int i = 0; i < 100 && done < count; ++i, ++done) {
+        events.push_back(AskAdvice("2024-02-10", absl::StrCat(ref, "-", done)));
+      }
+      grpc::ClientContext append;
+      grpc::Status status =
+          server_->stub().AppendEvents(&append, AppendRequest(id, events), &response);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+  }
+
+  v1::GetDigestResponse Digest() {
+    grpc::ClientContext context;
+    v1::GetDigestResponse response;
+    grpc::Status status =
+        server_->stub().GetDigest(&context, v1::GetDigestRequest(), &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response;
+  }
+
+  // Every message of a VerifyLog stream, and its final status.
+  std::vector<v1::VerifyLogResponse> Verify(const v1::VerifyLogRequest& request,
+                                            grpc::Status* status) {
+    grpc::ClientContext context;
+    std::unique_ptr<grpc::ClientReader<v1::VerifyLogResponse>> reader =
+        server_->stub().VerifyLog(&context, request);
+    std::vector<v1::VerifyLogResponse> messages;
+    v1::VerifyLogResponse message;
+    while (reader->Read(&message)) messages.push_back(message);
+    *status = reader->Finish();
+    return messages;
+  }
+};
+
+TEST_F(AuditApiTest, AnIntactLogVerifiesWithProgressAndMatchesAnEarlierDigest) {
+  Grow("AUDIT-1", 200);
+  const v1::GetDigestResponse earlier = Digest();
+  EXPECT_GT(earlier.position(), 200);
+  EXPECT_EQ(earlier.hash().size(), 32u);
+  EXPECT_EQ(earlier.digest().rfind(absl::StrCat(earlier.position(), ":"), 0), 0u);
+  Grow("AUDIT-2", 25'000);  // more than one chunk of the verification
+
+  v1::VerifyLogRequest request;
+  request.set_against(earlier.digest());
+  grpc::Status status;
+  const std::vector<v1::VerifyLogResponse> messages = Verify(request, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_GE(messages.size(), 2u) << "progress, then the verdict";
+  for (size_t i = 0; i + 1 < messages.size(); ++i) {
+    EXPECT_FALSE(messages[i].done());
+    EXPECT_LT(messages[i].verified_to(), messages[i + 1].verified_to());
+  }
+  const v1::VerifyLogResponse& verdict = messages.back();
+  EXPECT_TRUE(verdict.done());
+  EXPECT_TRUE(verdict.intact()) << verdict.problem();
+  EXPECT_EQ(verdict.verified_to(), Digest().position());
+  EXPECT_EQ(verdict.to_position(), Digest().position());
+}
+
+TEST_F(AuditApiTest, ADigestOfAnotherLogIsNotMatched) {
+  Grow("AUDIT-1", 20);
+  v1::GetDigestResponse digest = Digest();
+  std::string other = digest.digest();
+  other.back() = other.back() == '0' ? '1' : '0';
+  v1::VerifyLogRequest request;
+  request.set_against(other);
+  grpc::Status status;
+  const std::vector<v1::VerifyLogResponse> messages = Verify(request, &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_FALSE(messages.empty());
+  EXPECT_FALSE(messages.back().intact());
+  EXPECT_EQ(messages.back().first_bad_position(), digest.position());
+  EXPECT_THAT(messages.back().problem(), HasSubstr("does not have the digest's hash"));
+
+  // A digest past the end: the log is shorter than the one it was taken of.
+  request.set_against(absl::StrCat(digest.position() + 5, ":", std::string(64, 'a')));
+  EXPECT_FALSE(Verify(request, &status).back().intact());
+  EXPECT_TRUE(status.ok());
+}
+
+TEST_F(AuditApiTest, ABadRangeOrDigestIsInvalidArgument) {
+  Grow("AUDIT-1", 5);
+  grpc::Status status;
+  v1::VerifyLogRequest request;
+  request.set_against("12:not-hex");
+  EXPECT_TRUE(Verify(request, &status).empty());
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("against"));
+  request.Clear();
+  request.set_from_position(5);
+  request.set_to_position(3);
+  Verify(request, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  request.Clear();
+  request.set_from_position(-1);
+  Verify(request, &status);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+// A middle record rewritten with valid RocksDB checksums (the stored bytes
+// of one event changed, re-put through RocksDB): the verification names it.
+TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
+  Grow("AUDIT-1", 30);
+  const int64_t head = Digest().position();
+  server_.reset();
+  const uint64_t victim = 17;
+  {
+    rocksdb::Options options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir_.path() + "/log", &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> families;
+    for (const std::string& name : names) families.emplace_back(name, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path() + "/log", families, &handles, &db).ok());
+    rocksdb::ColumnFamilyHandle* log = nullptr;
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] == "log") log = handles[i];
+    }
+    ASSERT_NE(log, nullptr);
+    std::string value;
+    ASSERT_TRUE(db->Get(rocksdb::ReadOptions(), log, BigEndian64(victim), &value).ok());
+    // Change one letter of the advice id inside the stored event.
+    const size_t at = value.find("AUDIT-1-");
+    ASSERT_NE(at, std::string::npos);
+    value[at] = 'X';
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), log, BigEndian64(victim), value).ok());
+    for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
+    delete db;
+  }
+  server_ = std::make_unique<TestServer>(dir_.path());
+  grpc::Status status;
+  const std::vector<v1::VerifyLogResponse> messages =
+      Verify(v1::VerifyLogRequest(), &status);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_FALSE(messages.empty());
+  const v1::VerifyLogResponse& verdict = messages.back();
+  EXPECT_TRUE(verdict.done());
+  EXPECT_FALSE(verdict.intact());
+  EXPECT_EQ(verdict.first_bad_position(), static_cast<int64_t>(victim))
+      << verdict.problem();
+  EXPECT_THAT(verdict.problem(), HasSubstr("hash chain broken at position 17"));
+  // Before the damage, the chain holds.
+  v1::VerifyLogRequest before;
+  before.set_to_position(static_cast<int64_t>(victim) - 1);
+  EXPECT_TRUE(Verify(before, &status).back().intact());
+  EXPECT_LT(static_cast<int64_t>(victim), head);
+}
+
+}  // namespace
+}  // namespace ehcp::testing
