@@ -100,6 +100,29 @@ class GrpcCaseClient final : public CaseClient {
         "ClockService/RebuildProjections", request);
   }
 
+  absl::StatusOr<v1::GetDigestResponse> GetDigest(
+      const v1::GetDigestRequest& request) override {
+    return Call<v1::GetDigestResponse>(*stub_,
+                                       &v1::CaseService::Stub::GetDigest,
+                                       "CaseService/GetDigest", request);
+  }
+
+  absl::Status VerifyLog(
+      const v1::VerifyLogRequest& request,
+      absl::FunctionRef<void(const v1::VerifyLogResponse&)> on_message)
+      override {
+    EHCP_RETURN_IF_ERROR(Connect());
+    grpc::ClientContext context;
+    context.set_deadline(Deadline(call_timeout_));
+    std::unique_ptr<grpc::ClientReader<v1::VerifyLogResponse>> reader =
+        stub_->VerifyLog(&context, request);
+    v1::VerifyLogResponse response;
+    while (reader->Read(&response)) on_message(response);
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) return FromGrpc(status, "CaseService/VerifyLog");
+    return absl::OkStatus();
+  }
+
   absl::Status Subscribe(const v1::SubscribeRequest& request,
                          absl::FunctionRef<void(const v1::Event&)> on_event,
                          Cancellation* cancel) override {

@@ -478,6 +478,50 @@ int Rebuild(const GlobalOptions& global, CaseClient& client, std::ostream& out,
   return kExitOk;
 }
 
+int Digest(const GlobalOptions& global, CaseClient& client, std::ostream& out,
+           std::ostream& err) {
+  absl::StatusOr<v1::GetDigestResponse> digest =
+      client.GetDigest(v1::GetDigestRequest());
+  if (!digest.ok()) return Fail(err, digest.status());
+  if (global.json) return PrintJson(out, err, *digest, /*pretty=*/true);
+  out << digest->digest() << "\n";
+  return kExitOk;
+}
+
+int Verify(const VerifyArgs& args, const GlobalOptions& global,
+           CaseClient& client, std::ostream& out, std::ostream& err) {
+  v1::VerifyLogRequest request;
+  request.set_from_position(args.from_position);
+  request.set_to_position(args.to_position);
+  request.set_against(args.against);
+  std::optional<v1::VerifyLogResponse> verdict;
+  bool progress_shown = false;
+  const absl::Status status =
+      client.VerifyLog(request, [&](const v1::VerifyLogResponse& m) {
+        if (m.done()) {
+          verdict = m;
+          return;
+        }
+        // On standard error, rewritten in place.
+        err << "\r" << VerifyProgressText(m) << "\x1b[K";
+        err.flush();
+        progress_shown = true;
+      });
+  if (progress_shown) err << "\n";
+  if (!status.ok()) return Fail(err, status);
+  if (!verdict) {
+    err << "ehcpctl: ehcpd ended the verification without a verdict\n";
+    return kExitRefused;
+  }
+  if (global.json) {
+    const int printed = PrintJson(out, err, *verdict, /*pretty=*/true);
+    if (printed != kExitOk) return printed;
+  } else {
+    out << VerifyVerdictText(*verdict, args.against);
+  }
+  return verdict->intact() ? kExitOk : kExitRefused;
+}
+
 }  // namespace
 
 std::string CallErrorText(const absl::Status& status) {
@@ -540,6 +584,12 @@ int RunCommand(const Invocation& invocation, CaseClient& client,
   }
   if (std::holds_alternative<RebuildArgs>(invocation.args)) {
     return Rebuild(g, client, out, err);
+  }
+  if (std::holds_alternative<DigestArgs>(invocation.args)) {
+    return Digest(g, client, out, err);
+  }
+  if (const auto* a = std::get_if<VerifyArgs>(&invocation.args)) {
+    return Verify(*a, g, client, out, err);
   }
   err << "ehcpctl: nothing to run (try ehcpctl --help)\n";
   return kExitUsage;

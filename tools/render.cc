@@ -525,6 +525,43 @@ std::string ProjectionStatusText(const v1::GetProjectionStatusResponse& r) {
   });
 }
 
+std::string VerifyProgressText(const v1::VerifyLogResponse& p) {
+  std::string text = absl::StrCat("verifying: ", p.verified_to(), " of ",
+                                  p.to_position(), " records");
+  if (p.to_position() > 0) {
+    absl::StrAppend(&text, absl::StrFormat(
+                               " (%.0f%%)", 100.0 *
+                                                static_cast<double>(
+                                                    p.verified_to()) /
+                                                static_cast<double>(
+                                                    p.to_position())));
+  }
+  if (p.records_per_second() > 0) {
+    absl::StrAppend(&text, absl::StrFormat(", %.0f records/s",
+                                           p.records_per_second()));
+  }
+  return text;
+}
+
+std::string VerifyVerdictText(const v1::VerifyLogResponse& v,
+                              const std::string& against) {
+  if (!v.intact()) {
+    return absl::StrCat("NOT INTACT: position ", v.first_bad_position(), ": ",
+                        v.problem(), "\n");
+  }
+  std::string text =
+      v.verified_to() == 0
+          ? std::string("intact: the log is empty\n")
+          : absl::StrCat("intact: the hash chain holds (checked up to "
+                         "position ",
+                         v.verified_to(), ")\n");
+  if (!against.empty()) {
+    absl::StrAppend(&text, "the log at digest ", against,
+                    " is an unaltered prefix of today's\n");
+  }
+  return text;
+}
+
 std::string RebuildProgressText(const v1::RebuildProgress& p) {
   std::string text = absl::StrCat(p.phase(), ": ", p.events_read(), " of ",
                                    p.target(), " events");

@@ -336,6 +336,30 @@ TEST(CliArgsTest, ProjectionAndRebuildTakeNothing) {
   EXPECT_THAT(UsageError({"rebuild", "now"}), HasSubstr("1 given"));
 }
 
+TEST(CliArgsTest, VerifyTakesARangeAndADigest) {
+  absl::StatusOr<Invocation> all = Parse({"verify"});
+  ASSERT_TRUE(all.ok()) << all.status();
+  const auto& plain = std::get<VerifyArgs>(all->args);
+  EXPECT_EQ(plain.from_position, 0);
+  EXPECT_EQ(plain.to_position, 0);
+  EXPECT_EQ(plain.against, "");
+  EXPECT_EQ(all->global.call_timeout, absl::Seconds(600));
+  absl::StatusOr<Invocation> range =
+      Parse({"verify", "--from", "10", "--to=20", "--against", "7:ab"});
+  ASSERT_TRUE(range.ok()) << range.status();
+  const auto& v = std::get<VerifyArgs>(range->args);
+  EXPECT_EQ(v.from_position, 10);
+  EXPECT_EQ(v.to_position, 20);
+  EXPECT_EQ(v.against, "7:ab");
+  EXPECT_THAT(UsageError({"verify", "--from", "9", "--to", "3"}),
+              HasSubstr("--to 3 is before --from 9"));
+  EXPECT_THAT(UsageError({"verify", "--against", "abc"}),
+              HasSubstr("--against needs a digest"));
+  EXPECT_THAT(UsageError({"verify", "--to", "-1"}), HasSubstr("--to"));
+  EXPECT_TRUE(std::holds_alternative<DigestArgs>(Parse({"digest"})->args));
+  EXPECT_THAT(UsageError({"digest", "now"}), HasSubstr("1 given"));
+}
+
 TEST(CliArgsTest, RebuildWaitsLongerUnlessTimeoutSays) {
   absl::StatusOr<Invocation> rebuild = Parse({"rebuild"});
   EXPECT_EQ(rebuild->global.timeout, absl::Seconds(10));  // connecting

@@ -50,4 +50,10 @@ printf '%s' "$out" | grep -q "actual version 3" || fail "no actual version: $out
   || fail "clocks does not list decision_to_assess"
 "$EHCPCTL" --json clocks "$id" --as-of 2024-03-01 | grep -q '"CLOCK_STATUS_MET"' \
   || fail "the 6-week decision is not MET in JSON"
+# The auditor's digest, then a verification against it after more appends.
+digest=$("$EHCPCTL" digest) || fail "digest"
+printf '%s' "$digest" | grep -Eq '^[0-9]+:[0-9a-f]{64}$' || fail "not a digest: $digest"
+"$EHCPCTL" open --la E06000035 --ref E2E-2 >/dev/null || fail "second open"
+out=$("$EHCPCTL" verify --against "$digest" 2>/dev/null) || fail "verify: $out"
+printf '%s' "$out" | grep -q "unaltered prefix" || fail "verify does not say so: $out"
 echo "ok"

@@ -365,6 +365,45 @@ TEST_F(ClockCommandsTest, RebuildJsonKeepsStandardOutputOneDocument) {
   EXPECT_EQ(back.checkpoint(), 40);
 }
 
+TEST_F(ClockCommandsTest, DigestPrintsTheDigestLine) {
+  client_.digest.set_position(12);
+  client_.digest.set_digest("12:abcd");
+  EXPECT_EQ(Run({"digest"}), kExitOk);
+  EXPECT_EQ(out_.str(), "12:abcd\n");
+}
+
+TEST_F(ClockCommandsTest, VerifyShowsProgressThenTheVerdictAndExitsZeroWhenIntact) {
+  v1::VerifyLogResponse progress;
+  progress.set_verified_to(20000);
+  progress.set_to_position(30000);
+  v1::VerifyLogResponse verdict;
+  verdict.set_verified_to(30000);
+  verdict.set_to_position(30000);
+  verdict.set_done(true);
+  verdict.set_intact(true);
+  client_.verify_messages = {progress, verdict};
+  EXPECT_EQ(Run({"verify", "--against", "9:ab"}), kExitOk);
+  ASSERT_EQ(client_.verify_requests.size(), 1u);
+  EXPECT_EQ(client_.verify_requests[0].against(), "9:ab");
+  EXPECT_THAT(err_.str(), HasSubstr("verifying: 20000 of 30000 records (67%)"));
+  EXPECT_EQ(out_.str(),
+            "intact: the hash chain holds (checked up to position 30000)\n"
+            "the log at digest 9:ab is an unaltered prefix of today's\n");
+}
+
+TEST_F(ClockCommandsTest, VerifyOfABrokenChainNamesThePositionAndExitsOne) {
+  v1::VerifyLogResponse verdict;
+  verdict.set_done(true);
+  verdict.set_intact(false);
+  verdict.set_first_bad_position(17);
+  verdict.set_problem("hash chain broken at position 17: changed");
+  client_.verify_messages = {verdict};
+  EXPECT_EQ(Run({"verify"}), kExitRefused);
+  EXPECT_EQ(out_.str(),
+            "NOT INTACT: position 17: hash chain broken at position 17: "
+            "changed\n");
+}
+
 TEST_F(ClockCommandsTest, ARefusedRebuildIsAnError) {
   client_.FailNext(
       "rebuild", absl::FailedPreconditionError("a rebuild is already running"));

@@ -111,6 +111,21 @@ class FakeCaseClient : public CaseClient {
     return response;
   }
 
+  absl::StatusOr<v1::GetDigestResponse> GetDigest(
+      const v1::GetDigestRequest& /*request*/) override {
+    if (absl::Status s = Scripted("digest"); !s.ok()) return s;
+    return digest;
+  }
+
+  absl::Status VerifyLog(
+      const v1::VerifyLogRequest& request,
+      absl::FunctionRef<void(const v1::VerifyLogResponse&)> on_message)
+      override {
+    verify_requests.push_back(request);
+    for (const v1::VerifyLogResponse& m : verify_messages) on_message(m);
+    return Scripted("verify");
+  }
+
   // ClockService: each call records its request and answers with the
   // response the test set (breaches: the page for the request's token).
   absl::StatusOr<v1::GetCaseClocksResponse> GetCaseClocks(
@@ -190,6 +205,9 @@ class FakeCaseClient : public CaseClient {
   v1::GetTimelinessResponse timeliness;
   v1::GetProjectionStatusResponse projection;
   v1::RebuildProjectionsResponse rebuild;
+  v1::GetDigestResponse digest;
+  std::vector<v1::VerifyLogResponse> verify_messages;  // streamed in order
+  std::vector<v1::VerifyLogRequest> verify_requests;
   // ClockService requests, as received.
   std::vector<v1::GetCaseClocksRequest> clock_requests;
   std::vector<v1::ListBreachesRequest> breach_requests;

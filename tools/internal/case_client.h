@@ -80,6 +80,14 @@ class CaseClient {
       const v1::ReadLogRequest& request) = 0;
   virtual absl::StatusOr<v1::GetCaseStateResponse> GetCaseState(
       const v1::GetCaseStateRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetDigestResponse> GetDigest(
+      const v1::GetDigestRequest& request) = 0;
+  // Streams a verification of the log's hash chain, calling `on_message`
+  // for each progress message and the verdict; the stream's status (the
+  // call deadline applies to the whole stream).
+  virtual absl::Status VerifyLog(
+      const v1::VerifyLogRequest& request,
+      absl::FunctionRef<void(const v1::VerifyLogResponse&)> on_message) = 0;
 
   // The unary calls of ehcp.v1.ClockService, each with the client's
   // deadline (clock_service.proto lists their errors).

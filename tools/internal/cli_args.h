@@ -131,6 +131,16 @@ struct ProjectionArgs {};
 // ehcpctl rebuild
 struct RebuildArgs {};
 
+// ehcpctl digest
+struct DigestArgs {};
+
+// ehcpctl verify [--from N] [--to N] [--against DIGEST]
+struct VerifyArgs {
+  int64_t from_position = 0;  // 0: the start
+  int64_t to_position = 0;    // 0: the head
+  std::string against;        // empty: none
+};
+
 // What a help request asks about.
 struct HelpArgs {
   std::string topic;  // empty: the tool; else a command name
@@ -139,13 +149,14 @@ struct HelpArgs {
 using CommandArgs =
     std::variant<HelpArgs, OpenArgs, AppendArgs, ShowArgs, TailArgs, LoadArgs,
                  ClocksArgs, BreachesArgs, BacklogArgs, TimelinessArgs,
-                 ProjectionArgs, RebuildArgs>;
+                 ProjectionArgs, RebuildArgs, DigestArgs, VerifyArgs>;
 
 // A parsed command line.
 struct Invocation {
   GlobalOptions global;
   // The command ("open", "append", "show", "tail", "load", "clocks",
-  // "breaches", "backlog", "timeliness", "projection", "rebuild"), or
+  // "breaches", "backlog", "timeliness", "projection", "rebuild", "digest",
+  // "verify"), or
   // "help" for `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and
   // `CMD --help`.
   std::string command;

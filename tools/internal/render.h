@@ -153,6 +153,15 @@ std::string RebuildText(const v1::RebuildProjectionsResponse& response);
 // 800 events/s, about 5 s left".
 std::string RebuildProgressText(const v1::RebuildProgress& progress);
 
+// "verifying: 40000 of 125000 records (32%), 180000 records/s".
+std::string VerifyProgressText(const v1::VerifyLogResponse& progress);
+
+// The verdict of `ehcpctl verify`, one or two lines: "intact: positions
+// 1-125000 verified" (and, with a digest, that it matches), or "NOT
+// INTACT: position 17: <problem>".
+std::string VerifyVerdictText(const v1::VerifyLogResponse& verdict,
+                              const std::string& against);
+
 // `message` in protobuf's JSON mapping, indented when `pretty` (a newline
 // ends pretty output), else on one line. INTERNAL if protobuf cannot print
 // it (it can for every ehcp.v1 message).
