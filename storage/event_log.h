@@ -251,8 +251,9 @@ class EventLog {
   // returned + 1 (forwards) or - 1 (backwards; stop after version 1).
   // Returns an empty vector for an unknown stream or a forwards
   // from_version past the end. INVALID_ARGUMENT for a malformed stream id;
-  // DATA_LOSS if a record or index entry is corrupt; UNAVAILABLE once closed
-  // or on I/O error.
+  // DATA_LOSS if a record or index entry is corrupt, or a record's stored
+  // bytes do not match the hash its successor (or the head) keeps for them;
+  // UNAVAILABLE once closed or on I/O error.
   virtual absl::StatusOr<std::vector<Record>> ReadStream(
       std::string_view stream_id, uint64_t from_version, Direction direction,
       size_t max_count) const = 0;
@@ -260,7 +261,8 @@ class EventLog {
   // Up to max_count committed records of the whole log (0: kDefaultPageSize;
   // capped at kMaxPageSize), in position order from from_position (0 or 1:
   // the start), never beyond HeadPosition(). Empty when from_position is past
-  // the head. DATA_LOSS if a record is corrupt or missing; UNAVAILABLE once
+  // the head. DATA_LOSS if a record is corrupt, missing, or not what the
+  // hash chain keeps for it (as ReadStream); UNAVAILABLE once
   // closed or on I/O error.
   virtual absl::StatusOr<std::vector<Record>> ReadAll(
       uint64_t from_position, size_t max_count) const = 0;

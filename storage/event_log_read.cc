@@ -35,6 +35,16 @@ absl::Status ChainBroken(const absl::Status& decode_error) {
       absl::StrCat("hash chain broken at ", decode_error.message()));
 }
 
+// A record whose stored bytes do not hash to what its successor (or the log
+// head) records for it: served by no read.
+absl::Status Altered(uint64_t position) {
+  return absl::DataLossError(absl::StrCat(
+      "position ", position,
+      ": its stored bytes do not match the hash the log keeps for them (the "
+      "record, or the one after it, was altered; `ehcpctl verify` names the "
+      "first bad position)"));
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<std::string>> EventLogImpl::Get(
@@ -145,12 +155,35 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadStream(
   return ReadPositions(stream_id, versions, positions);
 }
 
+absl::Status EventLogImpl::CheckWitnesses(
+    const std::vector<Record>& records,
+    const std::vector<std::optional<std::string>>& witnesses) const {
+  for (size_t i = 0; i < records.size(); ++i) {
+    std::string witness;
+    if (witnesses[i].has_value()) {
+      witness = *witnesses[i];
+    } else {
+      EHCP_ASSIGN_OR_RETURN(witness,
+                            SuccessorWitness(records[i].position, nullptr));
+    }
+    if (witness != records[i].hash) return Altered(records[i].position);
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Record>> EventLogImpl::ReadPositions(
     std::string_view stream_id, const std::vector<uint64_t>& versions,
     const std::vector<uint64_t>& positions) const {
+  // Each record, and the record after it (whose prev_hash witnesses the
+  // record's bytes). Without a snapshot (releasing one can start a
+  // compaction): records never change once written, and a successor
+  // missing here is looked for again by SuccessorWitness.
   std::vector<std::string> keys;
-  keys.reserve(positions.size());
+  keys.reserve(2 * positions.size());
   for (uint64_t position : positions) keys.push_back(format::LogKey(position));
+  for (uint64_t position : positions) {
+    keys.push_back(format::LogKey(position + 1));
+  }
   std::vector<rocksdb::Slice> key_slices(keys.begin(), keys.end());
   std::vector<rocksdb::ColumnFamilyHandle*> families(keys.size(),
                                                      families_.log);
@@ -179,6 +212,17 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadPositions(
     }
     records.push_back(std::move(decoded.record));
   }
+  std::vector<std::optional<std::string>> witnesses(positions.size());
+  for (size_t i = 0; i < positions.size(); ++i) {
+    const size_t j = positions.size() + i;
+    if (statuses[j].IsNotFound()) continue;  // The last: the head witnesses.
+    EHCP_RETURN_IF_ERROR(FromRocksDb(statuses[j], "event log: read log"));
+    absl::StatusOr<format::DecodedRecord> next =
+        format::DecodeLogRecord(positions[i] + 1, values[j]);
+    if (!next.ok()) return next.status();
+    witnesses[i] = std::move(next->prev_hash);
+  }
+  EHCP_RETURN_IF_ERROR(CheckWitnesses(records, witnesses));
   return records;
 }
 
@@ -193,12 +237,15 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
   if (from > head) return records;
   const uint64_t last = std::min<uint64_t>(head, from + limit - 1);
 
-  const std::string upper = format::LogKey(last + 1);
+  // The page and the record after it: each record's bytes are witnessed
+  // by the prev_hash of the next one.
+  const std::string upper = format::LogKey(last + 2);
   const rocksdb::Slice upper_slice(upper);
   rocksdb::ReadOptions read_options;
   read_options.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(
       db_->NewIterator(read_options, families_.log));
+  std::vector<std::optional<std::string>> witnesses;
   uint64_t expected = from;
   for (it->Seek(format::LogKey(from)); it->Valid(); it->Next(), ++expected) {
     EHCP_ASSIGN_OR_RETURN(
@@ -208,13 +255,17 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
     EHCP_ASSIGN_OR_RETURN(
         format::DecodedRecord decoded,
         format::DecodeLogRecord(position, it->value().ToStringView()));
+    if (!witnesses.empty()) witnesses.back() = std::move(decoded.prev_hash);
+    if (position > last) break;  // Only the witness of the page's last.
     records.push_back(std::move(decoded.record));
+    witnesses.emplace_back();
   }
   EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "event log: scan log"));
   if (expected <= last) {
     return absl::DataLossError(
         absl::StrCat("position ", expected, ": missing from the log"));
   }
+  EHCP_RETURN_IF_ERROR(CheckWitnesses(records, witnesses));
   return records;
 }
 
@@ -236,6 +287,18 @@ absl::StatusOr<std::string> EventLogImpl::SuccessorWitness(
     return ChainBroken(position, "the log head is missing");
   }
   EHCP_ASSIGN_OR_RETURN(format::LogHead stored, format::DecodeLogHead(*value));
+  if (stored.position > position && snapshot == nullptr) {
+    // Without a snapshot: the next record committed after the first look
+    // (a record and the head move in one batch), so it is there now.
+    EHCP_ASSIGN_OR_RETURN(value, Get(families_.log, format::LogKey(position + 1),
+                                     "event log: read log", nullptr));
+    if (value.has_value()) {
+      absl::StatusOr<format::DecodedRecord> next =
+          format::DecodeLogRecord(position + 1, *value);
+      if (!next.ok()) return ChainBroken(next.status());
+      return std::move(next->prev_hash);
+    }
+  }
   if (stored.position > position) {
     return ChainBroken(position + 1, "record missing");
   }

@@ -147,8 +147,16 @@ class EventLogImpl final : public EventLog, private CommittedState {
       std::string_view stream_id, const std::vector<uint64_t>& versions,
       const std::vector<uint64_t>& positions) const
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
+  // OK when each record's hash equals its witness: witnesses[i], or when
+  // that is nullopt, SuccessorWitness(records[i].position, nullptr).
+  // DATA_LOSS naming the first record that does not match.
+  absl::Status CheckWitnesses(
+      const std::vector<Record>& records,
+      const std::vector<std::optional<std::string>>& witnesses) const
+      ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
   // The hash that the record after `position` (or, for the last record,
-  // the stored log head) records for `position`.
+  // the stored log head) records for `position`. With no snapshot, a head
+  // that has moved past `position` meanwhile sends it back to the record.
   absl::StatusOr<std::string> SuccessorWitness(
       uint64_t position, const rocksdb::Snapshot* snapshot) const
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);

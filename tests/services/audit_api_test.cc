@@ -1,7 +1,7 @@
 // The auditor's calls over gRPC against a real server and RocksDB: the
 // log's digest, and the verification of its hash chain (streamed with
 // progress), including a record rewritten behind the server's back with
-// valid RocksDB checksums.
+// valid RocksDB checksums, which no read then serves.
 #include <memory>
 #include <string>
 #include <vector>
@@ -136,7 +136,8 @@ TEST_F(AuditApiTest, ABadRangeOrDigestIsInvalidArgument) {
 }
 
 // A middle record rewritten with valid RocksDB checksums (the stored bytes
-// of one event changed, re-put through RocksDB): the verification names it.
+// of one event changed, re-put through RocksDB): the verification names it,
+// and the reads that meet it answer DATA_LOSS instead of serving it.
 TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
   Grow("AUDIT-1", 30);
   const int64_t head = Digest().position();
@@ -178,6 +179,43 @@ TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
   EXPECT_EQ(verdict.first_bad_position(), static_cast<int64_t>(victim))
       << verdict.problem();
   EXPECT_THAT(verdict.problem(), HasSubstr("hash chain broken at position 17"));
+  // No read serves the altered record: the log's page holding it, and the
+  // case's events, answer DATA_LOSS; pages before it are served.
+  {
+    grpc::ClientContext context;
+    v1::ReadLogRequest read;
+    read.set_from_position(10);
+    read.set_max_count(20);
+    v1::ReadLogResponse page;
+    status = server_->stub().ReadLog(&context, read, &page);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS)
+        << status.error_message();
+    EXPECT_THAT(status.error_message(), HasSubstr("position 17"));
+  }
+  {
+    grpc::ClientContext context;
+    v1::ReadLogRequest read;
+    read.set_from_position(1);
+    read.set_max_count(16);
+    v1::ReadLogResponse page;
+    EXPECT_TRUE(server_->stub().ReadLog(&context, read, &page).ok());
+    EXPECT_EQ(page.events_size(), 16);
+  }
+  {
+    grpc::ClientContext context;
+    v1::ReadLogRequest first;
+    first.set_max_count(1);
+    v1::ReadLogResponse page;
+    ASSERT_TRUE(server_->stub().ReadLog(&context, first, &page).ok());
+    grpc::ClientContext read_case;
+    v1::ReadCaseRequest request;
+    request.set_case_id(page.events(0).case_id());
+    request.set_max_count(1000);
+    v1::ReadCaseResponse events;
+    status = server_->stub().ReadCase(&read_case, request, &events);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS)
+        << status.error_message();
+  }
   // Before the damage, the chain holds.
   v1::VerifyLogRequest before;
   before.set_to_position(static_cast<int64_t>(victim) - 1);

@@ -109,6 +109,47 @@ TEST_F(ChainTest, ChangedDataByteIsDataLossNamingItsPosition) {
   EXPECT_TRUE(log->VerifyChain(1, 3).ok());
 }
 
+// A record whose bytes were rewritten with valid RocksDB checksums is never
+// served: every read that would return it answers DATA_LOSS naming it (its
+// successor's prev_hash, or the log head for the last record, witnesses
+// its bytes); reads that do not reach it are served.
+TEST_F(ChainTest, AReadOfARewrittenRecordIsDataLossNeverTheAlteredBytes) {
+  FlipByte(4, DataOffset(4));
+  std::unique_ptr<EventLog> log = OpenOrDie(dir_.path());
+  ASSERT_NE(log, nullptr);
+  for (const uint64_t from : {1, 3, 4}) {
+    absl::StatusOr<std::vector<Record>> page = log->ReadAll(from, 100);
+    ASSERT_TRUE(absl::IsDataLoss(page.status())) << from << ": " << page.status();
+    EXPECT_THAT(page.status().message(), HasSubstr("position 4:"));
+  }
+  // A page ending just before it: record 3 is witnessed by record 4's
+  // prev_hash, which is intact.
+  absl::StatusOr<std::vector<Record>> before = log->ReadAll(1, 3);
+  ASSERT_TRUE(before.ok()) << before.status();
+  EXPECT_EQ(before->size(), 3u);
+  absl::StatusOr<std::vector<Record>> after = log->ReadAll(5, 100);
+  ASSERT_TRUE(after.ok()) << after.status();
+  EXPECT_EQ(after->size(), kRecords - 4);
+  // By stream: the stream holding it, from any version up to 4.
+  absl::StatusOr<std::vector<Record>> stream =
+      log->ReadStream("s", 1, Direction::kForwards, 100);
+  EXPECT_TRUE(absl::IsDataLoss(stream.status())) << stream.status();
+  stream = log->ReadStream("s", 5, Direction::kForwards, 100);
+  EXPECT_TRUE(stream.ok()) << stream.status();
+}
+
+TEST_F(ChainTest, TheLastRecordIsWitnessedByTheLogHeadInReads) {
+  std::unique_ptr<EventLog> log = OpenOrDie(dir_.path());
+  ASSERT_NE(log, nullptr);
+  absl::StatusOr<std::vector<Record>> last = log->ReadAll(kRecords, 1);
+  ASSERT_TRUE(last.ok()) << last.status();
+  ASSERT_EQ(last->size(), 1u);
+  absl::StatusOr<std::vector<Record>> by_stream =
+      log->ReadStream("s", 0, Direction::kBackwards, 1);
+  ASSERT_TRUE(by_stream.ok()) << by_stream.status();
+  EXPECT_EQ(by_stream->front().position, kRecords);
+}
+
 TEST_F(ChainTest, ChangedPrevHashByteIsDataLossNamingItsPosition) {
   FlipByte(6, -1);  // prev_hash is the last field serialized.
   std::unique_ptr<EventLog> log = OpenOrDie(dir_.path());
