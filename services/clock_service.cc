@@ -24,13 +24,15 @@ ClockServiceImpl::ClockServiceImpl(storage::EventLog* log,
                                    cases::CaseCache* cases,
                                    projections::ClockIndex* index,
                                    Executor* executor, IndexWaits* waits,
-                                   CaseCommands::Clock now)
+                                   CaseCommands::Clock now,
+                                   const LogVerifier* verifier)
     : log_(log),
       cases_(cases),
       index_(index),
       executor_(executor),
       waits_(waits),
-      now_(std::move(now)) {}
+      now_(std::move(now)),
+      verifier_(verifier) {}
 
 grpc::ServerUnaryReactor* ClockServiceImpl::Report(
     grpc::CallbackServerContext* context, int64_t min_position,
@@ -235,6 +237,17 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
       !status.damage.ok() ? status.damage : status.tailer_error;
   response->set_healthy(problem.ok());
   if (!problem.ok()) response->set_problem(std::string(problem.message()));
+  if (verifier_ != nullptr) {
+    const LogVerifier::State v = verifier_->state();
+    v1::LogVerification* out = response->mutable_log_verification();
+    out->set_running(v.running);
+    out->set_verified_to(static_cast<int64_t>(v.verified_to));
+    out->set_target(static_cast<int64_t>(v.target));
+    out->set_done(v.done);
+    out->set_intact(v.intact);
+    out->set_first_bad_position(static_cast<int64_t>(v.first_bad_position));
+    out->set_problem(v.problem);
+  }
   if (status.rebuild.running) {
     v1::RebuildProgress* rebuild = response->mutable_rebuild();
     rebuild->set_running(true);

@@ -19,20 +19,6 @@
 namespace ehcp::services {
 namespace {
 
-// The position a chain error names ("hash chain broken at position 7: …"),
-// or 0.
-uint64_t NamedPosition(absl::string_view message) {
-  const size_t at = message.find("position ");
-  if (at == absl::string_view::npos) return 0;
-  size_t end = at + 9;
-  while (end < message.size() && absl::ascii_isdigit(message[end])) ++end;
-  uint64_t position = 0;
-  if (!absl::SimpleAtoi(message.substr(at + 9, end - at - 9), &position)) {
-    return 0;
-  }
-  return position;
-}
-
 class VerifyLogReactor final
     : public grpc::ServerWriteReactor<v1::VerifyLogResponse> {
  public:
@@ -89,7 +75,7 @@ class VerifyLogReactor final
       const uint64_t last = std::min(to_, next_ + kVerifyChunk - 1);
       const absl::Status verified = log_->VerifyChain(next_, last);
       if (absl::IsDataLoss(verified)) {
-        Verdict(false, NamedPosition(verified.message()),
+        Verdict(false, ChainErrorPosition(verified.message()),
                 std::string(verified.message()));
       } else if (!verified.ok()) {
         FinishOnce(ToGrpcStatus(verified));
@@ -178,6 +164,18 @@ class Refused final : public grpc::ServerWriteReactor<v1::VerifyLogResponse> {
 };
 
 }  // namespace
+
+uint64_t ChainErrorPosition(absl::string_view message) {
+  const size_t at = message.find("position ");
+  if (at == absl::string_view::npos) return 0;
+  size_t end = at + 9;
+  while (end < message.size() && absl::ascii_isdigit(message[end])) ++end;
+  uint64_t position = 0;
+  if (!absl::SimpleAtoi(message.substr(at + 9, end - at - 9), &position)) {
+    return 0;
+  }
+  return position;
+}
 
 absl::StatusOr<LogDigest> ParseDigest(const std::string& text,
                                       const std::string& field) {

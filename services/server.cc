@@ -15,6 +15,7 @@
 #include "services/internal/clock_service.h"
 #include "services/internal/executor.h"
 #include "services/internal/index_waits.h"
+#include "services/internal/log_verifier.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -51,9 +52,11 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   server->service_ = std::make_unique<CaseServiceImpl>(
       server->log_.get(), server->cases_.get(), server->commands_.get(),
       server->executor_.get(), options.now);
+  server->verifier_ = std::make_unique<LogVerifier>(server->log_.get());
   server->clocks_ = std::make_unique<ClockServiceImpl>(
       server->log_.get(), server->cases_.get(), server->index_.get(),
-      server->executor_.get(), server->waits_.get(), options.now);
+      server->executor_.get(), server->waits_.get(), options.now,
+      server->verifier_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -73,6 +76,7 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
         "cannot listen on ", options.listen_address,
         " (address in use or not valid)"));
   }
+  server->verifier_->Start();
   return server;
 }
 
@@ -91,6 +95,7 @@ void EhcpServer::Shutdown(absl::Duration grace) {
     server_->Wait();
   }
   if (executor_ != nullptr) executor_->Shutdown();
+  if (verifier_ != nullptr) verifier_->Stop();
   if (index_ != nullptr) index_->Close();
   if (log_ != nullptr) log_->Close();
 }

@@ -44,6 +44,7 @@ class CaseServiceImpl;
 class ClockServiceImpl;
 class Executor;
 class IndexWaits;
+class LogVerifier;
 
 struct ServerOptions {
   // Data directory, created when missing: the event log in log/, the clock
@@ -104,6 +105,8 @@ class EhcpServer {
   std::unique_ptr<CaseCommands> commands_;
   std::unique_ptr<CaseServiceImpl> service_;
   std::unique_ptr<ClockServiceImpl> clocks_;
+  // The whole log's hash chain, verified in the background after start.
+  std::unique_ptr<LogVerifier> verifier_;
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;

@@ -522,7 +522,24 @@ std::string ProjectionStatusText(const v1::GetProjectionStatusResponse& r) {
                                         : std::string("none running")},
       {"health", r.healthy() ? std::string("healthy")
                              : absl::StrCat("NOT HEALTHY: ", r.problem())},
+      {"log chain", LogVerificationText(r.log_verification())},
   });
+}
+
+std::string LogVerificationText(const v1::LogVerification& v) {
+  if (v.done() && v.intact()) {
+    return absl::StrCat("intact (verified 1-", v.verified_to(), " since start)");
+  }
+  if (v.done()) {
+    return absl::StrCat("NOT INTACT at position ", v.first_bad_position(),
+                        ": ", v.problem());
+  }
+  if (v.running()) {
+    return absl::StrCat("verifying since start: ", v.verified_to(), " of ",
+                        v.target());
+  }
+  return v.problem().empty() ? std::string("not verified")
+                             : absl::StrCat("not verified (", v.problem(), ")");
 }
 
 std::string VerifyProgressText(const v1::VerifyLogResponse& p) {

@@ -16,6 +16,7 @@
 #include "services/internal/case_commands.h"
 #include "services/internal/executor.h"
 #include "services/internal/index_waits.h"
+#include "services/internal/log_verifier.h"
 #include "cases/case_cache.h"
 #include "storage/event_log.h"
 
@@ -24,9 +25,11 @@ namespace ehcp::services {
 class ClockServiceImpl final : public v1::ClockService::CallbackService {
  public:
   // All pointers must outlive the service.
+  // `verifier` may be null (no background verification to report).
   ClockServiceImpl(storage::EventLog* log, cases::CaseCache* cases,
                    projections::ClockIndex* index, Executor* executor,
-                   IndexWaits* waits, CaseCommands::Clock now);
+                   IndexWaits* waits, CaseCommands::Clock now,
+                   const LogVerifier* verifier = nullptr);
 
   grpc::ServerUnaryReactor* GetCaseClocks(
       grpc::CallbackServerContext* context,
@@ -69,6 +72,7 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
   Executor* const executor_;
   IndexWaits* const waits_;
   const CaseCommands::Clock now_;
+  const LogVerifier* const verifier_;
 };
 
 }  // namespace ehcp::services

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "ehcp/v1/case_service.grpc.pb.h"
 #include "services/internal/executor.h"
 #include "storage/event_log.h"
@@ -33,6 +34,10 @@ struct LogDigest {
   uint64_t position = 0;
   std::string hash;  // 32 bytes
 };
+
+// The position a hash-chain error names ("hash chain broken at position 7:
+// …", storage/event_log.h VerifyChain), or 0.
+uint64_t ChainErrorPosition(absl::string_view message);
 
 // INVALID_ARGUMENT naming `field` when `text` is not a digest.
 absl::StatusOr<LogDigest> ParseDigest(const std::string& text,

@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "common/big_endian.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -56,6 +58,24 @@ class AuditApiTest : public ::testing::Test {
     return response;
   }
 
+  // The projection status once the server's own verification of the log
+  // is done (or 20 s have passed).
+  v1::GetProjectionStatusResponse VerifiedAfterStart() {
+    auto clocks = v1::ClockService::NewStub(server_->channel());
+    v1::GetProjectionStatusResponse status;
+    const absl::Time give_up = absl::Now() + absl::Seconds(20);
+    while (absl::Now() < give_up) {
+      grpc::ClientContext context;
+      EXPECT_TRUE(clocks
+                      ->GetProjectionStatus(
+                          &context, v1::GetProjectionStatusRequest(), &status)
+                      .ok());
+      if (status.log_verification().done()) break;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    return status;
+  }
+
   // Every message of a VerifyLog stream, and its final status.
   std::vector<v1::VerifyLogResponse> Verify(const v1::VerifyLogRequest& request,
                                             grpc::Status* status) {
@@ -93,6 +113,16 @@ TEST_F(AuditApiTest, AnIntactLogVerifiesWithProgressAndMatchesAnEarlierDigest) {
   EXPECT_TRUE(verdict.intact()) << verdict.problem();
   EXPECT_EQ(verdict.verified_to(), Digest().position());
   EXPECT_EQ(verdict.to_position(), Digest().position());
+}
+
+TEST_F(AuditApiTest, TheServerVerifiesTheWholeChainAfterItStarts) {
+  Grow("AUDIT-1", 50);
+  server_.reset();
+  server_ = std::make_unique<TestServer>(dir_.path());
+  const v1::GetProjectionStatusResponse s = VerifiedAfterStart();
+  EXPECT_TRUE(s.log_verification().done());
+  EXPECT_TRUE(s.log_verification().intact()) << s.log_verification().problem();
+  EXPECT_EQ(s.log_verification().verified_to(), Digest().position());
 }
 
 TEST_F(AuditApiTest, ADigestOfAnotherLogIsNotMatched) {
@@ -215,6 +245,14 @@ TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
     status = server_->stub().ReadCase(&read_case, request, &events);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS)
         << status.error_message();
+  }
+  // The server's own verification after its start found it too.
+  {
+    const v1::GetProjectionStatusResponse s = VerifiedAfterStart();
+    EXPECT_TRUE(s.log_verification().done());
+    EXPECT_FALSE(s.log_verification().intact());
+    EXPECT_EQ(s.log_verification().first_bad_position(),
+              static_cast<int64_t>(victim));
   }
   // Before the damage, the chain holds.
   v1::VerifyLogRequest before;

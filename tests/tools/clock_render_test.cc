@@ -318,11 +318,31 @@ TEST(ClockRenderTest, ProjectionStatusSaysTheLag) {
             "lag            5 events\n"
             "indexed cases  14\n"
             "rebuild        none running\n"
-            "health         healthy\n");
+            "health         healthy\n"
+            "log chain      not verified\n");
   r.set_checkpoint(125);
   r.set_lag(0);
   EXPECT_THAT(ProjectionStatusText(r), HasSubstr("lag            0 (up to "
                                                  "date)\n"));
+}
+
+TEST(ClockRenderTest, TheLogVerificationSaysProgressThenTheVerdict) {
+  v1::LogVerification v;
+  v.set_running(true);
+  v.set_verified_to(20000);
+  v.set_target(50000);
+  EXPECT_EQ(LogVerificationText(v), "verifying since start: 20000 of 50000");
+  v.set_running(false);
+  v.set_done(true);
+  v.set_intact(true);
+  v.set_verified_to(50000);
+  EXPECT_EQ(LogVerificationText(v), "intact (verified 1-50000 since start)");
+  v.set_intact(false);
+  v.set_first_bad_position(17);
+  v.set_problem("hash chain broken at position 17: changed");
+  EXPECT_EQ(LogVerificationText(v),
+            "NOT INTACT at position 17: hash chain broken at position 17: "
+            "changed");
 }
 
 TEST(ClockRenderTest, ProjectionStatusSaysWhatIsWrongWhenUnhealthy) {

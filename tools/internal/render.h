@@ -153,6 +153,11 @@ std::string RebuildText(const v1::RebuildProjectionsResponse& response);
 // 800 events/s, about 5 s left".
 std::string RebuildProgressText(const v1::RebuildProgress& progress);
 
+// The server's background verification of the log's hash chain: "intact
+// (verified 1-N since start)", "verifying since start: X of N", "NOT
+// INTACT at position P: …", or "not verified".
+std::string LogVerificationText(const v1::LogVerification& verification);
+
 // "verifying: 40000 of 125000 records (32%), 180000 records/s".
 std::string VerifyProgressText(const v1::VerifyLogResponse& progress);
 
