@@ -271,18 +271,23 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
 
 absl::StatusOr<std::string> EventLogImpl::SuccessorWitness(
     uint64_t position, const rocksdb::Snapshot* snapshot) const {
-  EHCP_ASSIGN_OR_RETURN(std::optional<std::string> value,
-                        Get(families_.log, format::LogKey(position + 1),
-                            "event log: read log", snapshot));
-  if (value.has_value()) {
+  // The prev_hash of the record after `position`, if it is there.
+  auto next_prev_hash = [&]() -> absl::StatusOr<std::optional<std::string>> {
+    EHCP_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                          Get(families_.log, format::LogKey(position + 1),
+                              "event log: read log", snapshot));
+    if (!value.has_value()) return std::nullopt;
     absl::StatusOr<format::DecodedRecord> next =
         format::DecodeLogRecord(position + 1, *value);
     if (!next.ok()) return ChainBroken(next.status());
     return std::move(next->prev_hash);
-  }
+  };
+  EHCP_ASSIGN_OR_RETURN(std::optional<std::string> witness, next_prev_hash());
+  if (witness.has_value()) return *std::move(witness);
   // The last record: the head, written in the same batch, is the witness.
-  EHCP_ASSIGN_OR_RETURN(value, Get(families_.meta, format::kHeadKey,
-                                   "event log: read log head", snapshot));
+  EHCP_ASSIGN_OR_RETURN(std::optional<std::string> value,
+                        Get(families_.meta, format::kHeadKey,
+                            "event log: read log head", snapshot));
   if (!value.has_value()) {
     return ChainBroken(position, "the log head is missing");
   }
@@ -290,14 +295,8 @@ absl::StatusOr<std::string> EventLogImpl::SuccessorWitness(
   if (stored.position > position && snapshot == nullptr) {
     // Without a snapshot: the next record committed after the first look
     // (a record and the head move in one batch), so it is there now.
-    EHCP_ASSIGN_OR_RETURN(value, Get(families_.log, format::LogKey(position + 1),
-                                     "event log: read log", nullptr));
-    if (value.has_value()) {
-      absl::StatusOr<format::DecodedRecord> next =
-          format::DecodeLogRecord(position + 1, *value);
-      if (!next.ok()) return ChainBroken(next.status());
-      return std::move(next->prev_hash);
-    }
+    EHCP_ASSIGN_OR_RETURN(witness, next_prev_hash());
+    if (witness.has_value()) return *std::move(witness);
   }
   if (stored.position > position) {
     return ChainBroken(position + 1, "record missing");
