@@ -17,6 +17,7 @@
 #include "rocksdb/table.h"
 #include "storage/hash.h"
 #include "storage/internal/event_log_impl.h"
+#include "storage/internal/info_log.h"
 #include "storage/rocksdb_db.h"
 #include "storage/rocksdb_status.h"
 
@@ -82,6 +83,11 @@ absl::StatusOr<format::LogHead> RecoverableHead(
         family_options) {
   rocksdb::DBOptions options = base;
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Our LOG writer, as OpenRocksDb's: RocksDB's own would rotate the LOG
+  // file (and abort on a full disk).
+  if (options.info_log == nullptr && options.env == rocksdb::Env::Default()) {
+    options.info_log = NewInfoLog(dir);
+  }
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : Layout().families) {
     descriptors.emplace_back(name, family_options(name));
