@@ -221,8 +221,8 @@ grpc::ServerWriteReactor<v1::VerifyLogResponse>* CaseServiceImpl::VerifyLog(
       *request);
 }
 
-// Streams the log from a position: pages of history, then waits on the log
-// for new commits. Owns itself; deleted once gRPC is done with it and no
+// Streams the log from a position: pages of history (each read on the
+// executor, never on a gRPC thread), then waits on the log for new commits. Owns itself; deleted once gRPC is done with it and no
 // notification from the log can still reach it (reference counted).
 //
 // State changes happen under mu_; the gRPC operations they lead to
@@ -283,7 +283,7 @@ class CaseServiceImpl::SubscribeReactor
 
  private:
   struct Step {
-    enum Kind { kNothing, kWrite, kFinish, kWait } kind = kNothing;
+    enum Kind { kNothing, kWrite, kFinish, kWait, kRead } kind = kNothing;
     grpc::Status status;    // kFinish
     uint64_t after = 0;     // kWait: the position to see passed
     uint64_t wait_id = 0;   // kWait
@@ -309,30 +309,30 @@ class CaseServiceImpl::SubscribeReactor
       case Step::kWait:
         Wait(step);
         return;
+      case Step::kRead:
+        Read();
+        return;
     }
   }
 
   Step NextStepLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     Step step;
-    if (finished_ || writing_ || waiting_) return step;
+    if (finished_ || writing_ || waiting_ || reading_) return step;
     if (cancelled_) {
       return FinishLocked(grpc::Status(
           cancel_code_, cancel_code_ == grpc::StatusCode::UNAVAILABLE
                             ? "ehcpd is shutting down"
                             : "subscription cancelled"));
     }
-    if (buffer_.empty()) {
-      absl::StatusOr<std::vector<storage::Record>> page =
-          service_->log_->ReadAll(next_, kPageSize);
-      if (!page.ok()) return FinishLocked(ToGrpcStatus(page.status()));
-      for (const storage::Record& record : *page) {
-        absl::StatusOr<v1::Event> event = DecodeRecord(record);
-        if (!event.ok()) return FinishLocked(ToGrpcStatus(event.status()));
-        buffer_.push_back(*std::move(event));
-        next_ = record.position + 1;
-      }
+    if (!read_error_.ok()) return FinishLocked(ToGrpcStatus(read_error_));
+    if (buffer_.empty() && !caught_up_) {
+      // The next page of history: read on the executor, never here.
+      reading_ = true;
+      step.kind = Step::kRead;
+      return step;
     }
     if (buffer_.empty()) {
+      caught_up_ = false;  // The next commit sends it back to the log.
       waiting_ = true;
       token_ = 0;
       step.kind = Step::kWait;
@@ -354,6 +354,42 @@ class CaseServiceImpl::SubscribeReactor
     step.kind = Step::kFinish;
     step.status = std::move(status);
     return step;
+  }
+
+  // Reads the page after next_ on the executor (inline only when the
+  // executor refuses the task: it is full or stopping), then moves on.
+  void Read() {
+    Ref();  // Held by the read until it has run.
+    auto read = [this] {
+      uint64_t from;
+      {
+        absl::MutexLock lock(&mu_);
+        from = next_;
+      }
+      absl::StatusOr<std::vector<storage::Record>> page =
+          service_->log_->ReadAll(from, kPageSize);
+      {
+        absl::MutexLock lock(&mu_);
+        reading_ = false;
+        if (!page.ok()) {
+          read_error_ = page.status();
+        } else {
+          caught_up_ = page->empty();
+          for (const storage::Record& record : *page) {
+            absl::StatusOr<v1::Event> event = DecodeRecord(record);
+            if (!event.ok()) {
+              read_error_ = event.status();
+              break;
+            }
+            buffer_.push_back(*std::move(event));
+            next_ = record.position + 1;
+          }
+        }
+      }
+      Pump();
+      Unref();
+    };
+    if (!service_->executor_->Submit(read)) read();
   }
 
   // Registers with the log for the next commit after step.after. The log
@@ -410,6 +446,11 @@ class CaseServiceImpl::SubscribeReactor
   v1::SubscribeResponse response_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool waiting_ ABSL_GUARDED_BY(mu_) = false;
+  // A page of history is being read on the executor.
+  bool reading_ ABSL_GUARDED_BY(mu_) = false;
+  // The last read found nothing new: wait for the next commit.
+  bool caught_up_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status read_error_ ABSL_GUARDED_BY(mu_);
   bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   grpc::StatusCode cancel_code_ ABSL_GUARDED_BY(mu_) =

@@ -3,9 +3,9 @@
 // Thin by design: each method converts the request, calls the command or
 // read it stands for, and converts the result (absl::Status to
 // grpc::Status once, here). Appends finish their reactor from the log's
-// group-commit callback, so no gRPC thread waits for a disk sync; Subscribe
-// is a self-owning write reactor that is woken by the log when new events
-// commit.
+// group-commit callback; Subscribe is a self-owning write reactor that
+// reads its pages of history on the executor and is woken by the log when
+// new events commit.
 //
 // Thread safety: called concurrently by gRPC; safe.
 #ifndef EHCP_SERVICES_INTERNAL_CASE_SERVICE_H_
