@@ -77,14 +77,7 @@ class CaseGrower {
           open_advice_);
       open_advice_.clear();
     }
-    const absl::Status decided =
-        domain::Decide(model_, {e}, absl::CivilDay(2199, 1, 1));
-    if (!decided.ok()) {
-      std::fprintf(stderr, "case_model_bench: refused: %s\n",
-                   std::string(decided.message()).c_str());
-      std::exit(1);
-    }
-    Commit(e);
+    DecideAndCommit(e);
   }
 
   // Appends an advice request for a fresh id dated `days_back` days before
@@ -97,14 +90,7 @@ class CaseGrower {
         absl::StrCat("LATE", ++advice_));
     e.mutable_payload()->mutable_advice_requested()->set_body(
         v1::ADVICE_BODY_HEALTH);
-    const absl::Status decided =
-        domain::Decide(model_, {e}, absl::CivilDay(2199, 1, 1));
-    if (!decided.ok()) {
-      std::fprintf(stderr, "case_model_bench: late fact refused: %s\n",
-                   std::string(decided.message()).c_str());
-      std::exit(1);
-    }
-    Commit(e);
+    DecideAndCommit(e);
   }
 
   // Folds and evaluates the whole case from its start.
@@ -137,6 +123,17 @@ class CaseGrower {
     return domain::FormatDate(absl::CivilDay(2024, 2, 16) +
                               static_cast<int>(model_.version()));
   }
+  // Judges `e` against the model (exits if refused), then commits it.
+  void DecideAndCommit(const v1::Event& e) {
+    const absl::Status decided =
+        domain::Decide(model_, {e}, absl::CivilDay(2199, 1, 1));
+    if (!decided.ok()) {
+      std::fprintf(stderr, "case_model_bench: refused: %s\n",
+                   std::string(decided.message()).c_str());
+      std::exit(1);
+    }
+    Commit(e);
+  }
   void Commit(const v1::Event& e) {
     if (!model_.Extend({e}).ok()) std::exit(1);
     model_.AdvanceClocks(model_.version() - 1, model_.version());
@@ -150,17 +147,23 @@ class CaseGrower {
   size_t measured_ = 0;
 };
 
-double MicrosPerAppend(int length, int appends) {
-  // Many cases of `length`, so that the measured appends keep each case
-  // near that length: appends / cases each.
-  const int per_case = 10;
-  const int cases = appends / per_case;
+// `cases` cases grown to `length` events each.
+std::vector<std::unique_ptr<CaseGrower>> GrowCases(int cases, int length) {
   std::vector<std::unique_ptr<CaseGrower>> growers;
   for (int c = 0; c < cases; ++c) {
     growers.push_back(
         std::make_unique<CaseGrower>(absl::StrCat("E06000035-", c)));
     while (growers.back()->version() < length) growers.back()->AppendOne();
   }
+  return growers;
+}
+
+double MicrosPerAppend(int length, int appends) {
+  // Many cases of `length`, so that the measured appends keep each case
+  // near that length: appends / cases each.
+  const int per_case = 10;
+  const int cases = appends / per_case;
+  std::vector<std::unique_ptr<CaseGrower>> growers = GrowCases(cases, length);
   const double start = ThreadCpuMicros();
   for (int i = 0; i < per_case; ++i) {
     for (auto& g : growers) g->AppendOne();
@@ -171,12 +174,7 @@ double MicrosPerAppend(int length, int appends) {
 // CPU µs of a late fact (or of a whole refold, when `whole`) on cases of
 // `length` events.
 double MicrosPerLateFact(int length, int cases, bool whole) {
-  std::vector<std::unique_ptr<CaseGrower>> growers;
-  for (int c = 0; c < cases; ++c) {
-    growers.push_back(
-        std::make_unique<CaseGrower>(absl::StrCat("E06000035-", c)));
-    while (growers.back()->version() < length) growers.back()->AppendOne();
-  }
+  std::vector<std::unique_ptr<CaseGrower>> growers = GrowCases(cases, length);
   size_t sink = 0;
   const double start = ThreadCpuMicros();
   for (auto& g : growers) {
@@ -219,14 +217,13 @@ int main(int argc, char** argv) {
   const int late_cases = std::max(2, appends / 200);
   const double late = ehcp::MicrosPerLateFact(2000, late_cases, false);
   const double whole = ehcp::MicrosPerLateFact(2000, late_cases, true);
-  ehcp::CaseGrower short_model("E06000035-s"), long_model("E06000035-l");
-  while (short_model.version() < 20) short_model.AppendOne();
-  while (long_model.version() < 2000) long_model.AppendOne();
+  const auto short_model = ehcp::GrowCases(1, 20);
+  const auto long_model = ehcp::GrowCases(1, 2000);
   std::printf("%-28s %10.1f\n", "late fact, 2,000 events", late);
   std::printf("%-28s %10.1f\n", "whole refold, 2,000 events", whole);
   std::printf("model memory (the cache's estimate): %.1f KB for 20 events, "
               "%.1f KB for 2,000\n",
-              static_cast<double>(short_model.bytes()) / 1024,
-              static_cast<double>(long_model.bytes()) / 1024);
+              static_cast<double>(short_model[0]->bytes()) / 1024,
+              static_cast<double>(long_model[0]->bytes()) / 1024);
   return 0;
 }

@@ -132,8 +132,6 @@ class CaseModel {
   int64_t refolds() const { return journey_->refolds(); }
   // The journey events those refolds applied.
   int64_t refolded_events() const { return journey_->refolded_events(); }
-  // How many times the clocks were refolded (for tests).
-  int64_t clock_refolds() const { return clocks_ ? clocks_->refolds() : 0; }
 
   // The state fold over the journey (journey_fold.h).
   struct StateFold {

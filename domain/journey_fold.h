@@ -156,8 +156,6 @@ class JourneyFold {
   // metrics).
   int64_t refolds() const { return refolds_; }
   int64_t refolded_events() const { return refolded_events_; }
-  // The points saved (for tests).
-  size_t saved_points() const { return saved_.size(); }
 
   size_t ApproximateBytes() const {
     size_t bytes = sizeof(*this) + journey_.capacity() * sizeof(void*) +

@@ -58,6 +58,15 @@ class AuditApiTest : public ::testing::Test {
     return response;
   }
 
+  // One page of the log.
+  grpc::Status ReadLog(int64_t from, int32_t count, v1::ReadLogResponse* page) {
+    grpc::ClientContext context;
+    v1::ReadLogRequest request;
+    request.set_from_position(from);
+    request.set_max_count(count);
+    return server_->stub().ReadLog(&context, request, page);
+  }
+
   // The projection status once the server's own verification of the log
   // is done (or 20 s have passed).
   v1::GetProjectionStatusResponse VerifiedAfterStart() {
@@ -211,32 +220,15 @@ TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
   EXPECT_THAT(verdict.problem(), HasSubstr("hash chain broken at position 17"));
   // No read serves the altered record: the log's page holding it, and the
   // case's events, answer DATA_LOSS; pages before it are served.
+  v1::ReadLogResponse page;
+  status = ReadLog(10, 20, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS)
+      << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr("position 17"));
+  EXPECT_TRUE(ReadLog(1, 16, &page).ok());
+  EXPECT_EQ(page.events_size(), 16);
   {
-    grpc::ClientContext context;
-    v1::ReadLogRequest read;
-    read.set_from_position(10);
-    read.set_max_count(20);
-    v1::ReadLogResponse page;
-    status = server_->stub().ReadLog(&context, read, &page);
-    EXPECT_EQ(status.error_code(), grpc::StatusCode::DATA_LOSS)
-        << status.error_message();
-    EXPECT_THAT(status.error_message(), HasSubstr("position 17"));
-  }
-  {
-    grpc::ClientContext context;
-    v1::ReadLogRequest read;
-    read.set_from_position(1);
-    read.set_max_count(16);
-    v1::ReadLogResponse page;
-    EXPECT_TRUE(server_->stub().ReadLog(&context, read, &page).ok());
-    EXPECT_EQ(page.events_size(), 16);
-  }
-  {
-    grpc::ClientContext context;
-    v1::ReadLogRequest first;
-    first.set_max_count(1);
-    v1::ReadLogResponse page;
-    ASSERT_TRUE(server_->stub().ReadLog(&context, first, &page).ok());
+    ASSERT_TRUE(ReadLog(1, 1, &page).ok());
     grpc::ClientContext read_case;
     v1::ReadCaseRequest request;
     request.set_case_id(page.events(0).case_id());

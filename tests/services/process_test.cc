@@ -22,27 +22,35 @@ extern char** environ;
 namespace ehcp::testing {
 namespace {
 
+// Starts ehcpd on `data_dir` and a free port, its `stream` (STDOUT_FILENO
+// or STDERR_FILENO) into a pipe; returns its pid and sets *read_end to the
+// pipe's end to read.
+pid_t SpawnEhcpd(const std::string& data_dir, int stream, int* read_end) {
+  int pipe_ends[2];
+  EXPECT_EQ(pipe(pipe_ends), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], stream);
+  posix_spawn_file_actions_addclose(&actions, pipe_ends[0]);
+  std::string data_flag = "--data_dir=" + data_dir;
+  std::vector<char*> argv = {const_cast<char*>(EHCPD_PATH), data_flag.data(),
+                             const_cast<char*>("--listen=127.0.0.1:0"),
+                             nullptr};
+  pid_t pid = -1;
+  EXPECT_EQ(
+      posix_spawn(&pid, EHCPD_PATH, &actions, nullptr, argv.data(), environ),
+      0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_ends[1]);
+  *read_end = pipe_ends[0];
+  return pid;
+}
+
 // A running ehcpd child process on a free port.
 class EhcpdProcess {
  public:
   explicit EhcpdProcess(const std::string& data_dir) {
-    int out[2];
-    EXPECT_EQ(pipe(out), 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
-    posix_spawn_file_actions_addclose(&actions, out[0]);
-    std::string data_flag = "--data_dir=" + data_dir;
-    std::vector<char*> argv = {const_cast<char*>(EHCPD_PATH),
-                               data_flag.data(),
-                               const_cast<char*>("--listen=127.0.0.1:0"),
-                               nullptr};
-    EXPECT_EQ(posix_spawn(&pid_, EHCPD_PATH, &actions, nullptr, argv.data(),
-                          environ),
-              0);
-    posix_spawn_file_actions_destroy(&actions);
-    close(out[1]);
-    stdout_ = out[0];
+    pid_ = SpawnEhcpd(data_dir, STDOUT_FILENO, &stdout_);
     const std::string line = ReadLine(absl::Seconds(20));
     const size_t colon = line.rfind(':', line.find(" (data"));
     EXPECT_NE(colon, std::string::npos) << "ehcpd said: " << line;
@@ -277,30 +285,16 @@ class SmallDisk {
 // stops it with SIGTERM); returns its wait status and what it wrote to
 // stderr.
 std::pair<int, std::string> RunEhcpdOnce(const std::string& data_dir) {
-  int err[2];
-  EXPECT_EQ(pipe(err), 0);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, err[1], STDERR_FILENO);
-  posix_spawn_file_actions_addclose(&actions, err[0]);
-  std::string data_flag = "--data_dir=" + data_dir;
-  std::vector<char*> argv = {const_cast<char*>(EHCPD_PATH), data_flag.data(),
-                             const_cast<char*>("--listen=127.0.0.1:0"),
-                             nullptr};
-  pid_t pid = -1;
-  EXPECT_EQ(posix_spawn(&pid, EHCPD_PATH, &actions, nullptr, argv.data(),
-                        environ),
-            0);
-  posix_spawn_file_actions_destroy(&actions);
-  close(err[1]);
+  int stderr_fd = -1;
+  const pid_t pid = SpawnEhcpd(data_dir, STDERR_FILENO, &stderr_fd);
   std::string said;
   const absl::Time give_up = absl::Now() + absl::Seconds(20);
   int status = -1;
   char buffer[512];
   while (absl::Now() < give_up) {
-    pollfd fd{err[0], POLLIN, 0};
+    pollfd fd{stderr_fd, POLLIN, 0};
     if (poll(&fd, 1, 50) > 0) {
-      const ssize_t n = read(err[0], buffer, sizeof(buffer));
+      const ssize_t n = read(stderr_fd, buffer, sizeof(buffer));
       if (n > 0) said.append(buffer, static_cast<size_t>(n));
     }
     if (waitpid(pid, &status, WNOHANG) == pid) break;
@@ -310,7 +304,7 @@ std::pair<int, std::string> RunEhcpdOnce(const std::string& data_dir) {
     kill(pid, SIGTERM);
     waitpid(pid, &status, 0);
   }
-  close(err[0]);
+  close(stderr_fd);
   return {status, said};
 }
 

@@ -2,7 +2,7 @@
 # boundaries_test.sh on a small tree with one offence of each kind: it must
 # fail and name every offending file and line, and pass on the clean part.
 #
-#   tests/build/boundaries_selftest.sh PATH/TO/boundaries_test.sh
+#   tests/boundaries/boundaries_selftest.sh PATH/TO/boundaries_test.sh
 #       (ctest: build.boundaries_check_names_offenders)
 set -uo pipefail
 check=${1:?usage: boundaries_selftest.sh PATH/TO/boundaries_test.sh}

@@ -2,7 +2,7 @@
 # The layers' boundaries (docs/architecture.md, "Layers"), checked on the
 # sources' #include lines.
 #
-#   tests/build/boundaries_test.sh internal [REPO_ROOT]
+#   tests/boundaries/boundaries_test.sh internal [REPO_ROOT]
 #       (ctest: build.internal_headers_stay_internal)
 #     A folder's headers under <folder>/internal/ are its own: a file of
 #     folder X may include "Y/internal/..." only when Y is X. The tests of
@@ -10,7 +10,7 @@
 #     outside internal/) include none of its internal ones, which would
 #     reach every file that includes them.
 #
-#   tests/build/boundaries_test.sh layers [REPO_ROOT]
+#   tests/boundaries/boundaries_test.sh layers [REPO_ROOT]
 #       (ctest: build.layers_include_only_below)
 #     Each layer includes only the layers below it:
 #       common       common
