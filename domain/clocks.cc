@@ -115,7 +115,12 @@ class Fold {
   void Apply(const v1::Event& e, absl::CivilDay on);
   // Date-driven triggers up to and including as_of.
   void Finish() { AdvanceTo(as_of_ + 1); }
-  std::vector<ClockRow> Rows() const;
+  std::vector<ClockRow> Rows() const { return RowsAt(as_of_); }
+  // The rows as of `day` ≤ as_of, when every event applied occurred on or
+  // before it: the listed instances evaluated on `day`, and the
+  // age_25_cessation instance AdvanceTo(day + 1) would open (for a fold
+  // that has not yet been finished: a replay's view after each event).
+  std::vector<ClockRow> RowsAt(absl::CivilDay day) const;
 
   // Incremental use (ClockFold): the instances whose row may have changed
   // since the last call, in opening order (an index into the fold), and the
@@ -168,7 +173,7 @@ class Fold {
   // Opens date-driven clocks whose trigger day lies before `day` (all events
   // of the trigger day have been applied).
   void AdvanceTo(absl::CivilDay day);
-  ClockRow MakeRow(const Instance& inst) const;
+  ClockRow MakeRow(const Instance& inst, absl::CivilDay as_of) const;
 
   void OnCycleOpened(const v1::Event& e, absl::CivilDay on);
   void OnFinalPlan(const v1::Event& e, absl::CivilDay on);
@@ -614,7 +619,7 @@ bool WouldExcuse(const Exception& x, const Instance& inst) {
   });
 }
 
-ClockRow Fold::MakeRow(const Instance& inst) const {
+ClockRow Fold::MakeRow(const Instance& inst, absl::CivilDay as_of) const {
   ClockRow row;
   row.clock_id = std::string(kClockId[inst.clock]);
   row.instance = inst.instance;
@@ -625,9 +630,9 @@ ClockRow Fold::MakeRow(const Instance& inst) const {
   const absl::CivilDay due = *inst.due;
   if (inst.rule->kind == ClockKind::kWindow) {
     // §8: PENDING while as_of ≤ service + 14, then MET; no stop; never late.
-    row.status = as_of_ <= due ? ClockStatus::kPending : ClockStatus::kMet;
+    row.status = as_of <= due ? ClockStatus::kPending : ClockStatus::kMet;
     if (row.status == ClockStatus::kPending) {
-      row.days_remaining = static_cast<int>(due - as_of_);
+      row.days_remaining = static_cast<int>(due - as_of);
     }
     return row;
   }
@@ -647,14 +652,14 @@ ClockRow Fold::MakeRow(const Instance& inst) const {
     const int late = static_cast<int>(*inst.stop - due);
     row.status = late <= 0 ? ClockStatus::kMet : ClockStatus::kBreached;
     row.days_late = late > 0 ? late : 0;
-  } else if (as_of_ <= due || !inst.rule->overdue_when_open_past_due) {
+  } else if (as_of <= due || !inst.rule->overdue_when_open_past_due) {
     // As of its due date a clock is still PENDING (§8 Order 2);
     // decision_not_to_issue stays PENDING past due.
     row.status = ClockStatus::kPending;
-    row.days_remaining = static_cast<int>(due - as_of_);
+    row.days_remaining = static_cast<int>(due - as_of);
   } else {
     row.status = ClockStatus::kOverdue;
-    row.days_late = static_cast<int>(as_of_ - due);
+    row.days_late = static_cast<int>(as_of - due);
   }
   for (const Exception& x : exceptions_) {
     if (!WouldExcuse(x, inst)) continue;
@@ -684,13 +689,22 @@ bool InstanceLess(const std::string& a, const std::string& b) {
   return a < b;
 }
 
-std::vector<ClockRow> Fold::Rows() const {
+std::vector<ClockRow> Fold::RowsAt(absl::CivilDay day) const {
   std::vector<std::pair<const Instance*, int>> listed;
   for (size_t i = 0; i < insts_.size(); ++i) {
     const Instance& inst = insts_[i];
-    // §8 Order 2 and 4: nothing triggered after as_of or before the rules.
-    if (inst.rule == nullptr || as_of_ < inst.trigger) continue;
+    // §8 Order 2 and 4: nothing triggered after the day or before the rules.
+    if (inst.rule == nullptr || day < inst.trigger) continue;
     listed.emplace_back(&inst, static_cast<int>(i));
+  }
+  // What AdvanceTo(day + 1) would open, as Finish() would.
+  std::optional<Instance> age25;
+  if (!age25_done_ && age25_trigger_ && *age25_trigger_ <= day &&
+      plan_active_) {
+    age25 = MakeInstance(kAge25Cessation, "1", nullptr, *age25_trigger_, {});
+    if (age25->rule != nullptr) {
+      listed.emplace_back(&*age25, static_cast<int>(insts_.size()));
+    }
   }
   // Catalogue order is rules.h's, whatever the order of the Clock enum.
   std::array<int, kClockCount> rank;
@@ -705,7 +719,7 @@ std::vector<ClockRow> Fold::Rows() const {
   });
   std::vector<ClockRow> rows;
   rows.reserve(listed.size());
-  for (const auto& [inst, index] : listed) rows.push_back(MakeRow(*inst));
+  for (const auto& [inst, index] : listed) rows.push_back(MakeRow(*inst, day));
   return rows;
 }
 
@@ -720,7 +734,7 @@ std::vector<int> Fold::TakeDirty() {
 std::optional<ClockRow> Fold::ListedRow(int i) const {
   const Instance& inst = insts_[i];
   if (inst.rule == nullptr || as_of_ < inst.trigger) return std::nullopt;
-  return MakeRow(inst);
+  return MakeRow(inst, as_of_);
 }
 
 std::optional<ClockRow> Fold::PendingAge25Row() const {
@@ -732,28 +746,9 @@ std::optional<ClockRow> Fold::PendingAge25Row() const {
   const Instance inst =
       MakeInstance(kAge25Cessation, "1", nullptr, *age25_trigger_, {});
   if (inst.rule == nullptr) return std::nullopt;
-  return MakeRow(inst);
+  return MakeRow(inst, as_of_);
 }
 
-// The birth month of the case's CaseOpened event as known at `as_known_at`
-// (a superseding or voided CaseOpened is honoured like any other event).
-std::optional<absl::CivilMonth> BirthMonth(
-    absl::Span<const v1::Event* const> events,
-    std::optional<absl::Time> as_known_at) {
-  const absl::flat_hash_set<std::string> removed =
-      RemovedEventIds(events, as_known_at);
-  std::optional<absl::CivilMonth> month;
-  for (const v1::Event* e : events) {
-    if (!KnownAt(*e, as_known_at) || removed.contains(e->event_id()) ||
-        !e->payload().has_case_opened()) {
-      continue;
-    }
-    const auto parsed = ParseMonth(e->payload().case_opened().birth_month());
-    month = parsed.ok() ? std::optional<absl::CivilMonth>(*parsed)
-                        : std::nullopt;
-  }
-  return month;
-}
 
 }  // namespace
 
@@ -820,6 +815,10 @@ std::vector<ClockRow> ClockFold::Rows() const {
   Fold finished = state_->fold;
   finished.Finish();
   return finished.Rows();
+}
+
+std::vector<ClockRow> ClockFold::RowsAsOf(absl::CivilDay day) const {
+  return state_->fold.RowsAt(day);
 }
 
 ClockFold ClockFold::Saved() const {
@@ -899,10 +898,29 @@ size_t ClockFold::ApproximateBytes() const {
          state_->reported.size() * (sizeof(std::optional<ClockRow>) + 64);
 }
 
+// A superseding or voided CaseOpened is honoured like any other event.
+std::optional<absl::CivilMonth> BirthMonthOf(
+    absl::Span<const v1::Event* const> events,
+    std::optional<absl::Time> as_known_at) {
+  const absl::flat_hash_set<std::string> removed =
+      RemovedEventIds(events, as_known_at);
+  std::optional<absl::CivilMonth> month;
+  for (const v1::Event* e : events) {
+    if (!KnownAt(*e, as_known_at) || removed.contains(e->event_id()) ||
+        !e->payload().has_case_opened()) {
+      continue;
+    }
+    const auto parsed = ParseMonth(e->payload().case_opened().birth_month());
+    month = parsed.ok() ? std::optional<absl::CivilMonth>(*parsed)
+                        : std::nullopt;
+  }
+  return month;
+}
+
 std::vector<ClockRow> EvaluateClocks(absl::Span<const v1::Event* const> events,
                                      absl::CivilDay as_of,
                                      std::optional<absl::Time> as_known_at) {
-  Fold fold(as_of, BirthMonth(events, as_known_at));
+  Fold fold(as_of, BirthMonthOf(events, as_known_at));
   // Voids and supersedes first, whatever their dates (§8 Order 3); then
   // only facts on or before as_of (Order 2).
   for (const v1::Event* e : EffectiveJourney(events, as_known_at)) {

@@ -141,6 +141,13 @@ std::vector<ClockRow> EvaluateClocks(
     absl::Span<const v1::Event* const> events, absl::CivilDay as_of,
     std::optional<absl::Time> as_known_at = std::nullopt);
 
+// The birth month of the CaseOpened event among `events` (version order)
+// as known at `as_known_at`: what EvaluateClocks counts age_25_cessation and
+// preparing_for_adulthood from. nullopt without one, or without a month.
+std::optional<absl::CivilMonth> BirthMonthOf(
+    absl::Span<const v1::Event* const> events,
+    std::optional<absl::Time> as_known_at = std::nullopt);
+
 // The end of the representable calendar (dates.h parses years up to 2199):
 // rows "as of the end of time" are a clock's final rows, the ones the clock
 // index keeps.
@@ -178,6 +185,10 @@ class ClockFold {
 
   // Every row as of kEndOfTime, as EvaluateClocks orders them.
   std::vector<ClockRow> Rows() const;
+  // Every row as of `day`, when every event applied so far occurred on or
+  // before `day`: what EvaluateClocks gives as of `day` for the events
+  // applied (a replay's view of the clocks after each event; replay.h).
+  std::vector<ClockRow> RowsAsOf(absl::CivilDay day) const;
 
   // A row that appeared, changed or went away since the previous call (or
   // since construction): the row reported before (nullopt: none) and the

@@ -465,16 +465,10 @@ grpc::ServerWriteReactor<v1::SubscribeResponse>* CaseServiceImpl::Subscribe(
   {
     absl::MutexLock lock(&mu_);
     if (stopping_ || request->from_position() < 0) {
-      class Refused : public grpc::ServerWriteReactor<v1::SubscribeResponse> {
-       public:
-        explicit Refused(grpc::Status status) { Finish(status); }
-        void OnDone() override { delete this; }
-      };
-      return new Refused(
-          stopping_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                   "ehcpd is shutting down")
-                    : grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                   "from_position: must not be negative"));
+      return new RefusedStream<v1::SubscribeResponse>(
+          stopping_ ? absl::UnavailableError("ehcpd is shutting down")
+                    : absl::InvalidArgumentError(
+                          "from_position: must not be negative"));
     }
   }
   return new SubscribeReactor(

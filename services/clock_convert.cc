@@ -73,6 +73,15 @@ absl::StatusOr<absl::CivilDay> ParseAsOf(const std::string& text,
   return domain::ParseDate(text, field);
 }
 
+absl::StatusOr<absl::Time> ParseAsKnownAt(const google::protobuf::Timestamp& ts,
+                                          const std::string& field) {
+  if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ".nanos: must be 0-999999999"));
+  }
+  return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+}
+
 absl::StatusOr<std::optional<absl::CivilDay>> ParseOptionalDate(
     const std::string& text, const std::string& field) {
   if (text.empty()) return std::optional<absl::CivilDay>();

@@ -9,6 +9,7 @@
 #include "domain/clocks.h"
 #include "domain/dates.h"
 #include "domain/journey.h"
+#include "services/internal/case_replay.h"
 #include "services/internal/clock_convert.h"
 #include "services/internal/grpc_status.h"
 
@@ -76,12 +77,9 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
   if (!as_of.ok()) return Finished(context, as_of.status());
   std::optional<absl::Time> as_known_at;
   if (request->has_as_known_at()) {
-    const auto& ts = request->as_known_at();
-    if (ts.nanos() < 0 || ts.nanos() > 999'999'999) {
-      return Finished(context, absl::InvalidArgumentError(
-                                   "as_known_at.nanos: must be 0-999999999"));
-    }
-    as_known_at = absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
+    absl::StatusOr<absl::Time> at = ParseAsKnownAt(request->as_known_at());
+    if (!at.ok()) return Finished(context, at.status());
+    as_known_at = *at;
   }
   // The case may have to be read from the log: on the executor.
   return FinishOn(executor_, context, [this, request, response, as_of,
@@ -114,6 +112,13 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
     response->set_case_version(version);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerWriteReactor<v1::ReplayCaseResponse>* ClockServiceImpl::ReplayCase(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::ReplayCaseRequest* request) {
+  return StartReplayCase(cases_, executor_, domain::LondonDate(now_()),
+                         *request);
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(

@@ -157,12 +157,6 @@ class VerifyLogReactor final
   std::atomic<bool> finished_{false};
 };
 
-class Refused final : public grpc::ServerWriteReactor<v1::VerifyLogResponse> {
- public:
-  explicit Refused(const absl::Status& status) { Finish(ToGrpcStatus(status)); }
-  void OnDone() override { delete this; }
-};
-
 }  // namespace
 
 uint64_t ChainErrorPosition(absl::string_view message) {
@@ -220,7 +214,7 @@ grpc::ServerWriteReactor<v1::VerifyLogResponse>* StartVerifyLog(
     storage::EventLog* log, Executor* executor,
     std::function<bool()> stopping, const v1::VerifyLogRequest& request) {
   if (request.from_position() < 0 || request.to_position() < 0) {
-    return new Refused(absl::InvalidArgumentError(
+    return new RefusedStream<v1::VerifyLogResponse>(absl::InvalidArgumentError(
         "from_position, to_position: must not be negative"));
   }
   uint64_t from = std::max<int64_t>(1, request.from_position());
@@ -230,14 +224,14 @@ grpc::ServerWriteReactor<v1::VerifyLogResponse>* StartVerifyLog(
                     : std::min<uint64_t>(request.to_position(), head);
   if (request.to_position() != 0 &&
       static_cast<uint64_t>(request.to_position()) < from) {
-    return new Refused(absl::InvalidArgumentError(absl::StrCat(
+    return new RefusedStream<v1::VerifyLogResponse>(absl::InvalidArgumentError(absl::StrCat(
         "to_position ", request.to_position(), " is before from_position ",
         from)));
   }
   std::optional<LogDigest> against;
   if (!request.against().empty()) {
     absl::StatusOr<LogDigest> parsed = ParseDigest(request.against(), "against");
-    if (!parsed.ok()) return new Refused(parsed.status());
+    if (!parsed.ok()) return new RefusedStream<v1::VerifyLogResponse>(parsed.status());
     against = *parsed;
     // The log recorded at the digest is the prefix up to its position.
     from = 1;

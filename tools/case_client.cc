@@ -69,6 +69,13 @@ class GrpcCaseClient final : public CaseClient {
         *clock_stub_, &v1::ClockService::Stub::GetCaseClocks,
         "ClockService/GetCaseClocks", request);
   }
+  absl::Status ReplayCase(
+      const v1::ReplayCaseRequest& request,
+      absl::FunctionRef<void(const v1::ReplayCaseResponse&)> on_message)
+      override {
+    return Stream(*clock_stub_, &v1::ClockService::Stub::ReplayCase,
+                  "ClockService/ReplayCase", request, on_message);
+  }
   absl::StatusOr<v1::ListBreachesResponse> ListBreaches(
       const v1::ListBreachesRequest& request) override {
     return Call<v1::ListBreachesResponse>(*clock_stub_,
@@ -111,16 +118,8 @@ class GrpcCaseClient final : public CaseClient {
       const v1::VerifyLogRequest& request,
       absl::FunctionRef<void(const v1::VerifyLogResponse&)> on_message)
       override {
-    EHCP_RETURN_IF_ERROR(Connect());
-    grpc::ClientContext context;
-    context.set_deadline(Deadline(call_timeout_));
-    std::unique_ptr<grpc::ClientReader<v1::VerifyLogResponse>> reader =
-        stub_->VerifyLog(&context, request);
-    v1::VerifyLogResponse response;
-    while (reader->Read(&response)) on_message(response);
-    const grpc::Status status = reader->Finish();
-    if (!status.ok()) return FromGrpc(status, "CaseService/VerifyLog");
-    return absl::OkStatus();
+    return Stream(*stub_, &v1::CaseService::Stub::VerifyLog,
+                  "CaseService/VerifyLog", request, on_message);
   }
 
   absl::Status Subscribe(const v1::SubscribeRequest& request,
@@ -192,6 +191,27 @@ class GrpcCaseClient final : public CaseClient {
     const grpc::Status status = (stub.*method)(&context, request, &response);
     if (!status.ok()) return FromGrpc(status, name);
     return response;
+  }
+
+  // Reads the server stream of `method` to its end, calling `on_message`
+  // for each message, with the call deadline over the whole stream.
+  template <typename Response, typename Stub, typename Request>
+  absl::Status Stream(
+      Stub& stub,
+      std::unique_ptr<grpc::ClientReader<Response>> (Stub::*method)(
+          grpc::ClientContext*, const Request&),
+      absl::string_view name, const Request& request,
+      absl::FunctionRef<void(const Response&)> on_message) {
+    EHCP_RETURN_IF_ERROR(Connect());
+    grpc::ClientContext context;
+    context.set_deadline(Deadline(call_timeout_));
+    std::unique_ptr<grpc::ClientReader<Response>> reader =
+        (stub.*method)(&context, request);
+    Response response;
+    while (reader->Read(&response)) on_message(response);
+    const grpc::Status status = reader->Finish();
+    if (!status.ok()) return FromGrpc(status, name);
+    return absl::OkStatus();
   }
 
   // The one place grpc::Status becomes absl::Status. `method` names the

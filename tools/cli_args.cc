@@ -180,6 +180,38 @@ const std::vector<CommandSpec>& Commands() {
        {{"as-of", true}, {"as-known-at", true}},
        1,
        1},
+      {"replay",
+       "Replay a case's history: each event, when it was recorded, its clocks",
+       "ehcpctl replay CASE_ID [--as-of YYYY-MM-DD] [--as-known-at INSTANT]",
+       "Prints the case's events in the order they happened (not the order\n"
+       "they were recorded), each with the day it was recorded and its lag\n"
+       "in days, and under it what the event did to the statutory clocks as\n"
+       "of its own date: clocks started (+), stopped or changed status, and\n"
+       "gone (-). A void or a superseding event shows the event it takes\n"
+       "out beside it; an event taken out by a correction dated after\n"
+       "--as-of is shown as removed. Then every clock as of --as-of, as\n"
+       "`ehcpctl clocks` shows them. The heading says what was left out:\n"
+       "events recorded after --as-known-at, events that occurred after\n"
+       "--as-of.\n"
+       "\n"
+       "Flags:\n"
+       "  --as-of YYYY-MM-DD     replay up to this date (default: today,\n"
+       "                         Europe/London).\n"
+       "  --as-known-at INSTANT  only events recorded at or before this\n"
+       "                         RFC 3339 instant: the case as the council\n"
+       "                         could see it then.\n"
+       "\n"
+       "With --json: the ReplayCaseResponse messages in protobuf JSON, one\n"
+       "per line (the header first, then one line per entry).\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl replay E06000035-0123456789abcdef\n"
+       "  ehcpctl replay \"$ID\" --as-of 2025-09-01 --as-known-at "
+       "2025-01-01T09:00:00Z\n"
+       "  ehcpctl --json replay \"$ID\" > replay.jsonl\n",
+       {{"as-of", true}, {"as-known-at", true}},
+       1,
+       1},
       {"breaches",
        "List late clocks across cases, most days late first",
        "ehcpctl breaches [--la CODE] [--clock ID]... [--status STATUS]... "
@@ -540,6 +572,17 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
   if (name == "load") return LoadArgs{pos[0]};
   if (name == "clocks") {
     ClocksArgs a;
+    a.case_id = pos[0];
+    if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
+    if (const std::string* v = flag("as-known-at")) {
+      absl::StatusOr<absl::Time> t = Instant("as-known-at", *v);
+      if (!t.ok()) return t.status();
+      a.as_known_at = *t;
+    }
+    return a;
+  }
+  if (name == "replay") {
+    ReplayArgs a;
     a.case_id = pos[0];
     if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
     if (const std::string* v = flag("as-known-at")) {

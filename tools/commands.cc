@@ -44,6 +44,14 @@ int PrintJson(std::ostream& out, std::ostream& err, const pb::Message& message,
   return kExitOk;
 }
 
+// `t` as a protobuf Timestamp (nanoseconds kept).
+void SetTimestamp(absl::Time t, pb::Timestamp* ts) {
+  const int64_t seconds = absl::ToUnixSeconds(t);
+  ts->set_seconds(seconds);
+  ts->set_nanos(static_cast<int32_t>((t - absl::FromUnixSeconds(seconds)) /
+                                     absl::Nanoseconds(1)));
+}
+
 int Open(const OpenArgs& args, const GlobalOptions& global, CaseClient& client,
          std::ostream& out, std::ostream& err) {
   v1::OpenCaseRequest request;
@@ -329,13 +337,7 @@ int Clocks(const ClocksArgs& args, const GlobalOptions& global,
   v1::GetCaseClocksRequest request;
   request.set_case_id(args.case_id);
   request.set_as_of(args.as_of);
-  if (args.as_known_at) {
-    const int64_t seconds = absl::ToUnixSeconds(*args.as_known_at);
-    request.mutable_as_known_at()->set_seconds(seconds);
-    request.mutable_as_known_at()->set_nanos(static_cast<int32_t>(
-        (*args.as_known_at - absl::FromUnixSeconds(seconds)) /
-        absl::Nanoseconds(1)));
-  }
+  if (args.as_known_at) SetTimestamp(*args.as_known_at, request.mutable_as_known_at());
   absl::StatusOr<v1::GetCaseClocksResponse> response =
       client.GetCaseClocks(request);
   if (!response.ok()) return Fail(err, response.status());
@@ -522,6 +524,43 @@ int Verify(const VerifyArgs& args, const GlobalOptions& global,
   return verdict->intact() ? kExitOk : kExitRefused;
 }
 
+int Replay(const ReplayArgs& args, const GlobalOptions& global,
+           CaseClient& client, std::ostream& out, std::ostream& err) {
+  v1::ReplayCaseRequest request;
+  request.set_case_id(args.case_id);
+  request.set_as_of(args.as_of);
+  if (args.as_known_at) SetTimestamp(*args.as_known_at, request.mutable_as_known_at());
+  std::optional<v1::ReplayHeader> header;
+  pb::RepeatedPtrField<v1::Clock> previous;
+  int printed = kExitOk;
+  const absl::Status status =
+      client.ReplayCase(request, [&](const v1::ReplayCaseResponse& m) {
+        if (printed != kExitOk) return;
+        if (global.json) {
+          printed = PrintJson(out, err, m, /*pretty=*/false);
+          return;
+        }
+        if (m.has_header()) {
+          header = m.header();
+          out << ReplayHeaderText(m.header()) << "\n";
+          return;
+        }
+        out << ReplayEntryText(m.entry(), previous);
+        previous = m.entry().clocks();
+      });
+  if (!status.ok()) return Fail(err, status);
+  if (printed != kExitOk) return printed;
+  if (!global.json && header) {
+    v1::GetCaseClocksResponse final_clocks;
+    *final_clocks.mutable_clocks() = header->clocks();
+    final_clocks.set_as_of(header->as_of());
+    final_clocks.set_case_version(header->case_version());
+    out << "\n"
+        << CaseClocksText(args.case_id, final_clocks, request.as_known_at());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 std::string CallErrorText(const absl::Status& status) {
@@ -590,6 +629,9 @@ int RunCommand(const Invocation& invocation, CaseClient& client,
   }
   if (const auto* a = std::get_if<VerifyArgs>(&invocation.args)) {
     return Verify(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<ReplayArgs>(&invocation.args)) {
+    return Replay(*a, g, client, out, err);
   }
   err << "ehcpctl: nothing to run (try ehcpctl --help)\n";
   return kExitUsage;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -425,6 +427,123 @@ std::string CaseClocksText(absl::string_view case_id,
                   c.excused_by_limb()});
   }
   return absl::StrCat(out, table.Render());
+}
+
+std::string ReplayHeaderText(const v1::ReplayHeader& h) {
+  std::string out = absl::StrCat("Replay of ", h.case_id(), ", ",
+                                 CouncilWords(h.la_code()), ", as of ",
+                                 h.as_of());
+  if (h.has_as_known_at()) {
+    absl::StrAppend(&out, ", as known at ", FormatTimestamp(h.as_known_at()));
+  }
+  absl::StrAppend(&out, " (case version ", h.case_version(), "):\n",
+                  h.entries(), h.entries() == 1 ? " entry" : " entries");
+  std::vector<std::string> left_out;
+  if (h.recorded_later() > 0) {
+    left_out.push_back(absl::StrCat(
+        h.recorded_later(),
+        h.recorded_later() == 1 ? " event" : " events", " recorded later"));
+  }
+  if (h.after_as_of() > 0) {
+    left_out.push_back(absl::StrCat(
+        h.after_as_of(), h.after_as_of() == 1 ? " event" : " events",
+        " that occurred after ", h.as_of()));
+  }
+  absl::StrAppend(&out, left_out.empty() ? "; nothing left out"
+                                         : "; left out: ",
+                  absl::StrJoin(left_out, ", "), "\n");
+  return out;
+}
+
+namespace {
+
+// "same day", "1 day later", "12 days later", "3 days earlier".
+std::string LagWords(int days) {
+  if (days == 0) return "same day";
+  const int n = days < 0 ? -days : days;
+  return absl::StrCat(n, n == 1 ? " day " : " days ",
+                      days < 0 ? "earlier" : "later");
+}
+
+// "final plan issued: placement ..." for an event.
+std::string KindAndDetails(const v1::Event& e) {
+  const std::string details = EventDetails(e);
+  return details.empty()
+             ? EventKindWords(e.payload())
+             : absl::StrCat(EventKindWords(e.payload()), ": ", details);
+}
+
+// "BREACHED (stopped 2024-03-01, 11 days late)", "PENDING (due
+// 2024-02-19)", "EXCUSED by reg10_4_c".
+std::string ClockStateWords(const v1::Clock& c) {
+  std::string out = ClockStatusName(c.status());
+  std::vector<std::string> parts;
+  if (!c.stop_on().empty()) parts.push_back("stopped " + c.stop_on());
+  if (!c.due_on().empty() && c.stop_on().empty()) {
+    parts.push_back("due " + c.due_on());
+  }
+  if (c.days_late() > 0) {
+    parts.push_back(absl::StrCat(c.days_late(), c.days_late() == 1
+                                                    ? " day late"
+                                                    : " days late"));
+  }
+  if (!c.excused_by_limb().empty()) {
+    parts.push_back("excused by " + c.excused_by_limb());
+  }
+  if (!parts.empty()) absl::StrAppend(&out, " (", absl::StrJoin(parts, ", "), ")");
+  return out;
+}
+
+bool SameState(const v1::Clock& a, const v1::Clock& b) {
+  return a.status() == b.status() && a.stop_on() == b.stop_on() &&
+         a.due_on() == b.due_on() && a.excused_by_limb() == b.excused_by_limb();
+}
+
+}  // namespace
+
+std::string ReplayEntryText(const v1::ReplayEntry& entry,
+                            const pb::RepeatedPtrField<v1::Clock>& previous) {
+  const v1::Event& e = entry.event();
+  std::string out = absl::StrCat("#", entry.step(), "  ", e.occurred_on(),
+                                 "  ", KindAndDetails(e), "  (recorded ",
+                                 FormatTimestamp(e.recorded_at()).substr(0, 10),
+                                 ", ", LagWords(entry.recording_lag_days()),
+                                 "; v", e.case_version(), ")\n");
+  if (entry.has_corrects()) {
+    const v1::Event& t = entry.corrects();
+    absl::StrAppend(&out, "    ",
+                    entry.kind() == v1::REPLAY_ENTRY_KIND_VOID ? "voids"
+                                                               : "supersedes",
+                    " v", t.case_version(), " ", t.occurred_on(), " ",
+                    KindAndDetails(t), " (recorded ",
+                    FormatTimestamp(t.recorded_at()).substr(0, 10), ")\n");
+  }
+  if (entry.kind() == v1::REPLAY_ENTRY_KIND_REMOVED) {
+    absl::StrAppend(&out, "    removed: taken out by event ",
+                    entry.removed_by_event_id(),
+                    ", dated after the replay's date; it does not count\n");
+  }
+  auto key = [](const v1::Clock& c) {
+    return absl::StrCat(c.clock_id(), " ", c.instance());
+  };
+  absl::flat_hash_map<std::string, const v1::Clock*> before;
+  for (const v1::Clock& c : previous) before.emplace(key(c), &c);
+  absl::flat_hash_set<std::string> now;
+  for (const v1::Clock& c : entry.clocks()) {
+    now.insert(key(c));
+    auto it = before.find(key(c));
+    if (it == before.end()) {
+      absl::StrAppend(&out, "    + ", key(c), ": ", ClockStateWords(c), "\n");
+    } else if (!SameState(*it->second, c)) {
+      absl::StrAppend(&out, "    ", key(c), ": ",
+                      ClockStatusName(it->second->status()), " -> ",
+                      ClockStateWords(c), "\n");
+    }
+  }
+  for (const v1::Clock& c : previous) {
+    if (!now.contains(key(c))) absl::StrAppend(&out, "    - ", key(c), "\n");
+  }
+  return out;
 }
 
 std::string BreachesTable(const pb::RepeatedPtrField<v1::Clock>& clocks) {

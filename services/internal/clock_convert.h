@@ -12,6 +12,7 @@
 #include "domain/clock_reports.h"
 #include "domain/clocks.h"
 #include "ehcp/v1/clock_service.pb.h"
+#include "google/protobuf/timestamp.pb.h"
 
 namespace ehcp::services {
 
@@ -30,6 +31,12 @@ v1::Proportion ToProto(const domain::Proportion& proportion);
 absl::StatusOr<absl::CivilDay> ParseAsOf(const std::string& text,
                                          absl::CivilDay today,
                                          const std::string& field = "as_of");
+
+// An as_known_at field (nanos in 0..999,999,999; INVALID_ARGUMENT naming
+// the field otherwise).
+absl::StatusOr<absl::Time> ParseAsKnownAt(const google::protobuf::Timestamp& ts,
+                                          const std::string& field =
+                                              "as_known_at");
 
 // An optional date field: empty means nullopt.
 absl::StatusOr<std::optional<absl::CivilDay>> ParseOptionalDate(

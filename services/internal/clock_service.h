@@ -1,7 +1,8 @@
 // The gRPC adapter of the clock API (ehcp.v1.ClockService).
 //
 // GetCaseClocks evaluates one case's events directly (domain::EvaluateClocks
-// on the cached journey). The reports — breaches, review backlog,
+// on the cached journey); ReplayCase streams the case's history with its
+// clocks after each event (case_replay.h). The reports — breaches, review backlog,
 // timeliness — ask the clock index (projections/), which narrows the cases
 // to look at and evaluates them exactly; a report that names a
 // min_position first waits, within the call's deadline, until the index has
@@ -35,6 +36,9 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetCaseClocksRequest* request,
       v1::GetCaseClocksResponse* response) override;
+  grpc::ServerWriteReactor<v1::ReplayCaseResponse>* ReplayCase(
+      grpc::CallbackServerContext* context,
+      const v1::ReplayCaseRequest* request) override;
   grpc::ServerUnaryReactor* ListBreaches(
       grpc::CallbackServerContext* context,
       const v1::ListBreachesRequest* request,

@@ -32,6 +32,17 @@ grpc::ServerUnaryReactor* FinishOn(Executor* executor,
 void FinishOn(Executor* executor, grpc::ServerUnaryReactor* reactor,
               absl::AnyInvocable<absl::Status() &&> body);
 
+// A server stream finished at once with `status` (converted), owning
+// itself: `return new RefusedStream<v1::VerifyLogResponse>(status);`.
+template <typename Response>
+class RefusedStream final : public grpc::ServerWriteReactor<Response> {
+ public:
+  explicit RefusedStream(const absl::Status& status) {
+    this->Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace ehcp::services
 
 #endif  // EHCP_SERVICES_INTERNAL_GRPC_STATUS_H_

@@ -18,6 +18,7 @@
 #include "domain/clocks.h"
 #include "domain/dates.h"
 #include "domain/journey.h"
+#include "domain/replay.h"
 #include "domain/rules.h"
 #include "gtest/gtest.h"
 
@@ -764,6 +765,85 @@ TEST(ClocksGeneratedTest, InvariantsHoldForThousandsOfRandomJourneys) {
   }
 }
 
+
+// The replay (replay.h) of generated journeys, as of random dates and as
+// known at random instants: every entry's clocks are EvaluateClocks of the
+// journey up to it as of its day; the entries are in journey order; every
+// event known is listed once (or beside its correction) or counted as after
+// the date, and every event not known is counted as recorded later.
+TEST(CaseReplayGeneratedTest, EveryEntryHoldsTheClocksOfItsJourneyPrefix) {
+  JourneyGenerator gen(20261205);
+  std::mt19937_64 rng(13);
+  int with_corrections = 0, with_removed = 0;
+  for (int n = 0; n < 1500; ++n) {
+    const std::vector<v1::Event> events = gen.Generate();
+    if (events.size() < 2) continue;
+    std::vector<const v1::Event*> ptrs;
+    for (const v1::Event& e : events) ptrs.push_back(&e);
+    absl::CivilDay first = absl::CivilDay::max(), last = absl::CivilDay::min();
+    for (size_t i = 1; i < events.size(); ++i) {
+      const absl::CivilDay d = *ParseDate(events[i].occurred_on());
+      first = std::min(first, d);
+      last = std::max(last, d);
+    }
+    const absl::CivilDay as_of =
+        first + std::uniform_int_distribution<int>(
+                    0, static_cast<int>(last - first) + 30)(rng);
+    std::optional<absl::Time> known_at;
+    if (std::bernoulli_distribution(0.5)(rng)) {
+      known_at = RecordedAt(events[std::uniform_int_distribution<size_t>(
+          0, events.size() - 1)(rng)]);
+    }
+    const std::string where = absl::StrCat(
+        "journey ", n, " as of ", FormatDate(as_of), " known at ",
+        known_at ? absl::FormatTime(*known_at) : "now");
+    CaseReplay replay(ptrs, as_of, known_at);
+    std::vector<v1::Event> prefix = {events[0]};  // the opening
+    std::set<std::string> seen;
+    int64_t later = 0, unknown = 0;
+    const v1::Event* previous = nullptr;
+    ReplayEntry entry;
+    while (replay.Next(&entry)) {
+      const absl::CivilDay on = *ParseDate(entry.event->occurred_on());
+      ASSERT_LE(on, as_of) << where;
+      ASSERT_TRUE(KnownAt(*entry.event, known_at)) << where;
+      if (previous != nullptr) {
+        ASSERT_FALSE(JourneyBefore(*entry.event, *previous)) << where;
+      }
+      previous = entry.event;
+      EXPECT_TRUE(seen.insert(entry.event->event_id()).second) << where;
+      if (entry.corrects != nullptr) {
+        ++with_corrections;
+        EXPECT_TRUE(seen.insert(entry.corrects->event_id()).second) << where;
+      }
+      if (entry.kind == ReplayEntry::Kind::kRemoved) ++with_removed;
+      if (entry.kind == ReplayEntry::Kind::kFact) {
+        prefix.push_back(*entry.event);
+      }
+      ASSERT_EQ(entry.clocks, EvaluateClocks(prefix, on))
+          << where << " after " << entry.event->ShortDebugString();
+    }
+    for (const v1::Event& e : events) {
+      if (!KnownAt(e, known_at)) {
+        ++unknown;
+      } else if (!seen.contains(e.event_id())) {
+        ++later;
+        EXPECT_LT(as_of, *ParseDate(e.occurred_on())) << where;
+      }
+    }
+    EXPECT_EQ(replay.recorded_later(), unknown) << where;
+    EXPECT_EQ(replay.after_as_of(), later) << where;
+    EXPECT_EQ(replay.FinalClocks(), EvaluateClocks(events, as_of, known_at))
+        << where;
+    if (::testing::Test::HasFailure()) {
+      for (const auto& e : events) std::cerr << e.ShortDebugString() << "\n";
+      FAIL() << where;
+    }
+  }
+  // The generator's voids and supersedes reach both ways of showing them.
+  EXPECT_GT(with_corrections, 100);
+  EXPECT_GT(with_removed, 10);
+}
 
 // The case model (case_model.h) extended one event at a time, with its
 // clocks advanced in random strides, holds exactly what folding and

@@ -50,6 +50,14 @@ printf '%s' "$out" | grep -q "actual version 3" || fail "no actual version: $out
   || fail "clocks does not list decision_to_assess"
 "$EHCPCTL" --json clocks "$id" --as-of 2024-03-01 | grep -q '"CLOCK_STATUS_MET"' \
   || fail "the 6-week decision is not MET in JSON"
+# The auditor's replay: the timeline, then one JSON line per message.
+out=$("$EHCPCTL" replay "$id" --as-of 2024-03-01) || fail "replay: $out"
+printf '%s' "$out" | grep -q "^#2  2024-01-08  request received" \
+  || fail "replay does not list the request second: $out"
+printf '%s' "$out" | grep -q "+ decision_to_assess 1: PENDING" \
+  || fail "replay does not show the clock the request started: $out"
+[ "$("$EHCPCTL" --json replay "$id" | wc -l)" -eq 4 ] \
+  || fail "replay --json is not a header and three entries"
 # The auditor's digest, then a verification against it after more appends.
 digest=$("$EHCPCTL" digest) || fail "digest"
 printf '%s' "$digest" | grep -Eq '^[0-9]+:[0-9a-f]{64}$' || fail "not a digest: $digest"

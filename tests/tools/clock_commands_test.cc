@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_split.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "google/protobuf/text_format.h"
 #include "google/protobuf/util/json_util.h"
@@ -411,6 +413,109 @@ TEST_F(ClockCommandsTest, ARefusedRebuildIsAnError) {
   EXPECT_THAT(err_.str(),
               ::testing::EndsWith("ehcpctl: refused (FAILED_PRECONDITION): a "
                                   "rebuild is already running\n"));
+  EXPECT_EQ(out_.str(), "");
+}
+
+// A replay of a case: a request, its decision recorded late, then a void.
+std::vector<v1::ReplayCaseResponse> ReplayMessages() {
+  std::vector<v1::ReplayCaseResponse> m(4);
+  v1::ReplayHeader* h = m[0].mutable_header();
+  h->set_case_id("E06000035-00112233aabbccdd");
+  h->set_la_code("E06000035");
+  h->set_as_of("2024-06-01");
+  h->set_case_version(5);
+  h->set_entries(3);
+  h->set_after_as_of(1);
+  v1::Clock* final_clock = h->add_clocks();
+  final_clock->set_clock_id("decision_to_assess");
+  final_clock->set_instance("1");
+  final_clock->set_trigger_on("2024-01-08");
+  final_clock->set_due_on("2024-02-19");
+  final_clock->set_stop_on("2024-03-01");
+  final_clock->set_status(v1::CLOCK_STATUS_BREACHED);
+  final_clock->set_days_late(11);
+  auto event = [](const char* on, int version, const char* recorded) {
+    v1::Event e;
+    e.set_occurred_on(on);
+    e.set_case_version(version);
+    absl::Time t;
+    std::string error;
+    EXPECT_TRUE(absl::ParseTime(absl::RFC3339_full, recorded, &t, &error));
+    e.mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(t));
+    return e;
+  };
+  v1::ReplayEntry* request = m[1].mutable_entry();
+  request->set_step(1);
+  request->set_kind(v1::REPLAY_ENTRY_KIND_FACT);
+  *request->mutable_event() = event("2024-01-08", 2, "2024-01-08T10:00:00Z");
+  request->mutable_event()->mutable_payload()->mutable_request_received()
+      ->set_source(v1::REQUEST_SOURCE_PARENT);
+  v1::Clock* pending = request->add_clocks();
+  *pending = *final_clock;
+  pending->set_stop_on("");
+  pending->set_status(v1::CLOCK_STATUS_PENDING);
+  pending->set_days_late(0);
+  pending->set_days_remaining(42);
+  v1::ReplayEntry* decision = m[2].mutable_entry();
+  decision->set_step(2);
+  decision->set_kind(v1::REPLAY_ENTRY_KIND_FACT);
+  *decision->mutable_event() = event("2024-03-01", 4, "2024-03-13T10:00:00Z");
+  decision->mutable_event()->mutable_payload()->mutable_assessment_decision()
+      ->set_outcome(v1::ASSESSMENT_DECISION_OUTCOME_ASSESS);
+  decision->set_recording_lag_days(12);
+  *decision->add_clocks() = *final_clock;
+  v1::ReplayEntry* removed = m[3].mutable_entry();
+  removed->set_step(3);
+  removed->set_kind(v1::REPLAY_ENTRY_KIND_REMOVED);
+  removed->set_removed_by_event_id("ffee");
+  *removed->mutable_event() = event("2024-03-02", 3, "2024-03-02T10:00:00Z");
+  removed->mutable_event()->mutable_payload()->mutable_draft_plan_served();
+  *removed->add_clocks() = *final_clock;
+  return m;
+}
+
+TEST_F(ClockCommandsTest, ReplayPrintsATimelineOfEventsAndWhatTheyDidToTheClocks) {
+  client_.replay_messages = ReplayMessages();
+  EXPECT_EQ(Run({"replay", "E06000035-00112233aabbccdd", "--as-of",
+                 "2024-06-01", "--as-known-at", "2024-07-01T00:00:00Z"}),
+            kExitOk);
+  ASSERT_EQ(client_.replay_requests.size(), 1u);
+  EXPECT_EQ(client_.replay_requests[0].as_of(), "2024-06-01");
+  EXPECT_EQ(client_.replay_requests[0].as_known_at().seconds(), 1719792000);
+  const std::string out = out_.str();
+  EXPECT_THAT(out, HasSubstr("Replay of E06000035-00112233aabbccdd, "
+                             "E06000035 (Medway), as of 2024-06-01 "
+                             "(case version 5):\n3 entries; left out: 1 event "
+                             "that occurred after 2024-06-01\n"));
+  EXPECT_THAT(out, HasSubstr("#1  2024-01-08  request received: from parent  (recorded "
+                             "2024-01-08, same day; v2)\n"
+                             "    + decision_to_assess 1: PENDING (due "
+                             "2024-02-19)\n"));
+  EXPECT_THAT(out, HasSubstr("#2  2024-03-01  assessment decision: assess  "));
+  EXPECT_THAT(out, HasSubstr("(recorded 2024-03-13, 12 days later; v4)\n"
+                             "    decision_to_assess 1: PENDING -> BREACHED "
+                             "(stopped 2024-03-01, 11 days late)\n"));
+  EXPECT_THAT(out, HasSubstr("#3  2024-03-02  draft plan served"));
+  EXPECT_THAT(out, HasSubstr("    removed: taken out by event ffee"));
+  EXPECT_THAT(out, HasSubstr("Clocks of E06000035-00112233aabbccdd as of "
+                             "2024-06-01 (case version 5, as known at "
+                             "2024-07-01 00:00:00Z):\n"));
+}
+
+TEST_F(ClockCommandsTest, ReplayWithJsonPrintsOneMessagePerLine) {
+  client_.replay_messages = ReplayMessages();
+  EXPECT_EQ(Run({"--json", "replay", "E06000035-00112233aabbccdd"}), kExitOk);
+  const std::vector<std::string> lines =
+      absl::StrSplit(out_.str(), '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_THAT(lines[0], ::testing::StartsWith("{\"header\":"));
+  EXPECT_THAT(lines[3], HasSubstr("\"REPLAY_ENTRY_KIND_REMOVED\""));
+}
+
+TEST_F(ClockCommandsTest, AFailedReplayIsAnErrorAndPrintsNothing) {
+  client_.FailNext("replay", absl::NotFoundError("no case E06000035-0"));
+  EXPECT_EQ(Run({"replay", "E06000035-0"}), kExitRefused);
+  EXPECT_THAT(err_.str(), HasSubstr("refused (NOT_FOUND): no case"));
   EXPECT_EQ(out_.str(), "");
 }
 

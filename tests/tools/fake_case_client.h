@@ -126,6 +126,15 @@ class FakeCaseClient : public CaseClient {
     return Scripted("verify");
   }
 
+  absl::Status ReplayCase(
+      const v1::ReplayCaseRequest& request,
+      absl::FunctionRef<void(const v1::ReplayCaseResponse&)> on_message)
+      override {
+    replay_requests.push_back(request);
+    for (const v1::ReplayCaseResponse& m : replay_messages) on_message(m);
+    return Scripted("replay");
+  }
+
   // ClockService: each call records its request and answers with the
   // response the test set (breaches: the page for the request's token).
   absl::StatusOr<v1::GetCaseClocksResponse> GetCaseClocks(
@@ -208,6 +217,8 @@ class FakeCaseClient : public CaseClient {
   v1::GetDigestResponse digest;
   std::vector<v1::VerifyLogResponse> verify_messages;  // streamed in order
   std::vector<v1::VerifyLogRequest> verify_requests;
+  std::vector<v1::ReplayCaseResponse> replay_messages;  // streamed in order
+  std::vector<v1::ReplayCaseRequest> replay_requests;
   // ClockService requests, as received.
   std::vector<v1::GetCaseClocksRequest> clock_requests;
   std::vector<v1::ListBreachesRequest> breach_requests;

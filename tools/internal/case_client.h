@@ -93,6 +93,12 @@ class CaseClient {
   // deadline (clock_service.proto lists their errors).
   virtual absl::StatusOr<v1::GetCaseClocksResponse> GetCaseClocks(
       const v1::GetCaseClocksRequest& request) = 0;
+  // Streams a case's replay (the header, then its entries), calling
+  // `on_message` for each; the stream's status (the call deadline applies
+  // to the whole stream).
+  virtual absl::Status ReplayCase(
+      const v1::ReplayCaseRequest& request,
+      absl::FunctionRef<void(const v1::ReplayCaseResponse&)> on_message) = 0;
   virtual absl::StatusOr<v1::ListBreachesResponse> ListBreaches(
       const v1::ListBreachesRequest& request) = 0;
   virtual absl::StatusOr<v1::GetReviewBacklogResponse> GetReviewBacklog(

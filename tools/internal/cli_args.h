@@ -97,6 +97,14 @@ struct ClocksArgs {
   std::optional<absl::Time> as_known_at;
 };
 
+// ehcpctl replay CASE_ID [--as-of YYYY-MM-DD] [--as-known-at INSTANT]
+struct ReplayArgs {
+  std::string case_id;
+  std::string as_of;  // YYYY-MM-DD; empty: today (the server decides)
+  // Only events recorded at or before this instant; unset: all.
+  std::optional<absl::Time> as_known_at;
+};
+
 // ehcpctl breaches [--la CODE] [--clock ID]... [--status STATUS]...
 //   [--due-from D] [--due-to D] [--as-of D] [--page-size N]
 //   [--page-token T] [--all]
@@ -149,14 +157,15 @@ struct HelpArgs {
 using CommandArgs =
     std::variant<HelpArgs, OpenArgs, AppendArgs, ShowArgs, TailArgs, LoadArgs,
                  ClocksArgs, BreachesArgs, BacklogArgs, TimelinessArgs,
-                 ProjectionArgs, RebuildArgs, DigestArgs, VerifyArgs>;
+                 ProjectionArgs, RebuildArgs, DigestArgs, VerifyArgs,
+                 ReplayArgs>;
 
 // A parsed command line.
 struct Invocation {
   GlobalOptions global;
   // The command ("open", "append", "show", "tail", "load", "clocks",
   // "breaches", "backlog", "timeliness", "projection", "rebuild", "digest",
-  // "verify"), or
+  // "verify", "replay"), or
   // "help" for `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and
   // `CMD --help`.
   std::string command;

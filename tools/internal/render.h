@@ -121,6 +121,23 @@ std::string CaseClocksText(absl::string_view case_id,
                            const v1::GetCaseClocksResponse& response,
                            const google::protobuf::Timestamp& as_known_at);
 
+// `replay`: the heading "Replay of CASE, COUNCIL, as of DATE[, as known at
+// T]:" and a line saying how many entries follow and what was left out
+// (events recorded later, events that occurred after the date).
+std::string ReplayHeaderText(const v1::ReplayHeader& header);
+
+// One entry of `replay`: "#STEP  OCCURRED  KIND[: DETAILS]  (recorded DATE,
+// LAG; vN)"; for a void or a superseding event, the event it takes out on
+// the next line; a removed event is marked with the correction that took
+// it out; then one line per clock the entry started ("+ clock instance:
+// STATUS, due DATE"), changed ("clock instance: OLD -> NEW ...") or took
+// away ("- clock instance"), against `previous`, the clocks after the
+// entry before (statuses, stops and due dates; the days counting on are
+// not a change).
+std::string ReplayEntryText(
+    const v1::ReplayEntry& entry,
+    const google::protobuf::RepeatedPtrField<v1::Clock>& previous);
+
 // `breaches`: a table CASE, LA, CLOCK, INSTANCE, DUE, STOP, STATUS, DAYS
 // LATE (as ClockDays), one row per clock in the order given; "" for none.
 std::string BreachesTable(
