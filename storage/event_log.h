@@ -126,6 +126,40 @@ struct Record {
   std::string hash;  // SHA-256 (32 bytes) of the record's stored bytes.
 };
 
+// A record as stored: what an export carries and an import writes back
+// verbatim, so that the hash chain (over the stored bytes) is the same.
+struct StoredRecord {
+  Record record;          // Decoded; record.hash is SHA-256 of `bytes`.
+  std::string prev_hash;  // The hash of the record before (32 bytes).
+  std::string bytes;      // The stored value, exactly.
+};
+
+// A bulk import of another log's records into an empty log
+// (EventLog::BeginImport): Add checks each record as it comes and stages it
+// in files beside the log; Commit adds them all to the log at once. Nothing
+// is written to the log before Commit, nor at all when a record is refused,
+// Commit fails or the import is dropped (its staged files are deleted).
+// Not safe for concurrent use; the log must outlive it.
+class LogImport {
+ public:
+  virtual ~LogImport() = default;
+  // Checks and stages the next record: `bytes` as ReadStored gave them and
+  // `hash` the hash the export gave. INVALID_ARGUMENT, naming the position,
+  // when the record does not decode, is not the next position (the first is
+  // 1), does not chain (its prev_hash is not the hash of the record before)
+  // or its bytes do not have `hash`; the import is then finished: every
+  // later call fails. UNAVAILABLE on I/O error.
+  virtual absl::Status Add(std::string_view bytes, std::string_view hash) = 0;
+  // Records staged so far.
+  virtual uint64_t added() const = 0;
+  // Adds every staged record to the log atomically (with its stream index,
+  // stream heads and log head; not idempotency records, which the export
+  // does not carry) and returns the new head position. FAILED_PRECONDITION
+  // if the log is no longer empty (something was appended meanwhile); the
+  // log is then unchanged.
+  virtual absl::StatusOr<uint64_t> Commit() = 0;
+};
+
 enum class Direction { kForwards, kBackwards };
 
 // Reads return at most this many records; a max_count of 0 means
@@ -266,6 +300,16 @@ class EventLog {
   // closed or on I/O error.
   virtual absl::StatusOr<std::vector<Record>> ReadAll(
       uint64_t from_position, size_t max_count) const = 0;
+
+  // As ReadAll, with each record's stored bytes and prev_hash: what an
+  // export writes, so that an import reproduces the log byte for byte.
+  virtual absl::StatusOr<std::vector<StoredRecord>> ReadStored(
+      uint64_t from_position, size_t max_count) const = 0;
+
+  // Starts an import into this log (LogImport). FAILED_PRECONDITION when the
+  // log is not empty or another import is running; UNAVAILABLE once closed
+  // or when the staging directory (`<dir>.import`) cannot be made.
+  virtual absl::StatusOr<std::unique_ptr<LogImport>> BeginImport() = 0;
 
   // The position of the last committed record, 0 when the log is empty. It
   // moves only after a batch is written, and a read of any position up to

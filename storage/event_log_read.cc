@@ -228,6 +228,23 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadPositions(
 
 absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
     uint64_t from_position, size_t max_count) const {
+  return ReadRange(from_position, max_count, nullptr);
+}
+
+absl::StatusOr<std::vector<StoredRecord>> EventLogImpl::ReadStored(
+    uint64_t from_position, size_t max_count) const {
+  std::vector<StoredRecord> stored;
+  EHCP_ASSIGN_OR_RETURN(std::vector<Record> records,
+                        ReadRange(from_position, max_count, &stored));
+  for (size_t i = 0; i < records.size(); ++i) {
+    stored[i].record = std::move(records[i]);
+  }
+  return stored;
+}
+
+absl::StatusOr<std::vector<Record>> EventLogImpl::ReadRange(
+    uint64_t from_position, size_t max_count,
+    std::vector<StoredRecord>* stored) const {
   const size_t limit = PageSize(max_count);
   absl::ReaderMutexLock db_lock(&db_mu_);
   if (db_ == nullptr) return ClosedError();
@@ -255,6 +272,10 @@ absl::StatusOr<std::vector<Record>> EventLogImpl::ReadAll(
     EHCP_ASSIGN_OR_RETURN(
         format::DecodedRecord decoded,
         format::DecodeLogRecord(position, it->value().ToStringView()));
+    if (position <= last && stored != nullptr) {
+      stored->push_back(StoredRecord{Record(), decoded.prev_hash,
+                                     std::string(it->value().ToStringView())});
+    }
     if (!witnesses.empty()) witnesses.back() = std::move(decoded.prev_hash);
     if (position > last) break;  // Only the witness of the page's last.
     records.push_back(std::move(decoded.record));

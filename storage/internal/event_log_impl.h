@@ -72,6 +72,9 @@ class EventLogImpl final : public EventLog, private CommittedState {
       size_t max_count) const override;
   absl::StatusOr<std::vector<Record>> ReadAll(uint64_t from_position,
                                               size_t max_count) const override;
+  absl::StatusOr<std::vector<StoredRecord>> ReadStored(
+      uint64_t from_position, size_t max_count) const override;
+  absl::StatusOr<std::unique_ptr<LogImport>> BeginImport() override;
   uint64_t HeadPosition() const override {
     return head_position_.load(std::memory_order_acquire);
   }
@@ -132,7 +135,21 @@ class EventLogImpl final : public EventLog, private CommittedState {
   absl::StatusOr<std::optional<format::IdempotencyEntry>> CommittedIdempotency(
       std::string_view key) override;
 
+  // event_log_import.cc
+  class Import;
+  // Ingests the staged files of an import into the empty log and publishes
+  // its head (the import's Commit).
+  absl::StatusOr<uint64_t> CommitImport(
+      const std::vector<std::pair<std::string, std::string>>& files_by_family,
+      const format::LogHead& head) ABSL_LOCKS_EXCLUDED(db_mu_, commit_mu_);
+  void EndImport() ABSL_LOCKS_EXCLUDED(mu_);
+
   // event_log_read.cc
+  // ReadAll; with `stored`, also each record's bytes and prev_hash (in
+  // stored[i], whose record is left empty).
+  absl::StatusOr<std::vector<Record>> ReadRange(
+      uint64_t from_position, size_t max_count,
+      std::vector<StoredRecord>* stored) const ABSL_LOCKS_EXCLUDED(db_mu_);
   // A point read (at `snapshot`, if not null); nullopt if absent.
   absl::StatusOr<std::optional<std::string>> Get(
       rocksdb::ColumnFamilyHandle* family, std::string_view key,
@@ -185,6 +202,7 @@ class EventLogImpl final : public EventLog, private CommittedState {
   // Threads running the callbacks of a finished commit.
   int completers_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  bool importing_ ABSL_GUARDED_BY(mu_) = false;
   PositionWaiters waiters_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
   // Stored under mu_ (after the batch is written), loaded lock-free.
