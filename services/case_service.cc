@@ -12,6 +12,7 @@
 #include "cases/event_codec.h"
 #include "services/internal/case_convert.h"
 #include "services/internal/grpc_status.h"
+#include "services/internal/log_transfer.h"
 #include "services/internal/log_audit.h"
 
 namespace ehcp::services {
@@ -219,6 +220,18 @@ grpc::ServerWriteReactor<v1::VerifyLogResponse>* CaseServiceImpl::VerifyLog(
         return stopping_;
       },
       *request);
+}
+
+grpc::ServerWriteReactor<v1::ExportLogResponse>* CaseServiceImpl::ExportLog(
+    grpc::CallbackServerContext* /*context*/,
+    const v1::ExportLogRequest* request) {
+  return StartExportLog(log_, executor_, *request);
+}
+
+grpc::ServerReadReactor<v1::ImportLogRequest>* CaseServiceImpl::ImportLog(
+    grpc::CallbackServerContext* /*context*/,
+    v1::ImportLogResponse* response) {
+  return StartImportLog(log_, executor_, response);
 }
 
 // Streams the log from a position: pages of history (each read on the

@@ -144,12 +144,15 @@ class LogImport {
  public:
   virtual ~LogImport() = default;
   // Checks and stages the next record: `bytes` as ReadStored gave them and
-  // `hash` the hash the export gave. INVALID_ARGUMENT, naming the position,
+  // `hash` the hash the export gave; returns the record decoded (for the
+  // caller's own checks: a caller that refuses it drops the import).
+  // INVALID_ARGUMENT, naming the position,
   // when the record does not decode, is not the next position (the first is
   // 1), does not chain (its prev_hash is not the hash of the record before)
   // or its bytes do not have `hash`; the import is then finished: every
   // later call fails. UNAVAILABLE on I/O error.
-  virtual absl::Status Add(std::string_view bytes, std::string_view hash) = 0;
+  virtual absl::StatusOr<Record> Add(std::string_view bytes,
+                                     std::string_view hash) = 0;
   // Records staged so far.
   virtual uint64_t added() const = 0;
   // Adds every staged record to the log atomically (with its stream index,

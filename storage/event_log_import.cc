@@ -40,10 +40,12 @@ class EventLogImpl::Import final : public LogImport {
     log_->EndImport();
   }
 
-  absl::Status Add(std::string_view bytes, std::string_view hash) override {
+  absl::StatusOr<Record> Add(std::string_view bytes,
+                             std::string_view hash) override {
     EHCP_RETURN_IF_ERROR(failed_);
-    failed_ = AddRecord(bytes, hash);
-    return failed_;
+    absl::StatusOr<Record> added = AddRecord(bytes, hash);
+    failed_ = added.status();
+    return added;
   }
 
   uint64_t added() const override { return head_.position; }
@@ -103,7 +105,8 @@ class EventLogImpl::Import final : public LogImport {
     return Finish(&writer, family);
   }
 
-  absl::Status AddRecord(std::string_view bytes, std::string_view hash) {
+  absl::StatusOr<Record> AddRecord(std::string_view bytes,
+                                   std::string_view hash) {
     const uint64_t position = head_.position + 1;
     absl::StatusOr<format::DecodedRecord> decoded =
         format::DecodeLogRecord(position, bytes);
@@ -132,7 +135,7 @@ class EventLogImpl::Import final : public LogImport {
     const std::string key = format::LogKey(position);
     EHCP_RETURN_IF_ERROR(FromRocksDb(writer_->Put(key, rocksdb::Slice(bytes.data(), bytes.size())),
                                      "event log import: stage a record"));
-    const Record& r = decoded->record;
+    const Record& r = decoded->record;  // Moved out at the end.
     uint64_t& version = versions_[r.stream_id];
     if (r.version != version + 1) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -144,7 +147,7 @@ class EventLogImpl::Import final : public LogImport {
     head_.position = position;
     head_.hash = r.hash;
     head_.recorded_at_micros = r.recorded_at_micros;
-    return absl::OkStatus();
+    return std::move(decoded->record);
   }
 
   EventLogImpl* const log_;

@@ -122,6 +122,41 @@ class GrpcCaseClient final : public CaseClient {
                   "CaseService/VerifyLog", request, on_message);
   }
 
+  absl::Status ExportLog(
+      const v1::ExportLogRequest& request,
+      absl::FunctionRef<void(const v1::ExportLogResponse&)> on_message)
+      override {
+    return Stream(*stub_, &v1::CaseService::Stub::ExportLog,
+                  "CaseService/ExportLog", request, on_message);
+  }
+
+  absl::StatusOr<v1::ImportLogResponse> ImportLog(
+      absl::FunctionRef<absl::StatusOr<bool>(v1::ImportLogRequest*)> next)
+      override {
+    EHCP_RETURN_IF_ERROR(Connect());
+    grpc::ClientContext context;
+    context.set_deadline(Deadline(call_timeout_));
+    v1::ImportLogResponse response;
+    std::unique_ptr<grpc::ClientWriter<v1::ImportLogRequest>> writer =
+        stub_->ImportLog(&context, &response);
+    v1::ImportLogRequest request;
+    for (;;) {
+      request.Clear();
+      absl::StatusOr<bool> more = next(&request);
+      if (!more.ok()) {
+        context.TryCancel();
+        writer->Finish();
+        return more.status();
+      }
+      if (request.records_size() > 0 && !writer->Write(request)) break;
+      if (!*more) break;
+    }
+    writer->WritesDone();
+    const grpc::Status status = writer->Finish();
+    if (!status.ok()) return FromGrpc(status, "CaseService/ImportLog");
+    return response;
+  }
+
   absl::Status Subscribe(const v1::SubscribeRequest& request,
                          absl::FunctionRef<void(const v1::Event&)> on_event,
                          Cancellation* cancel) override {

@@ -376,6 +376,57 @@ const std::vector<CommandSpec>& Commands() {
        {{"from", true}, {"to", true}, {"against", true}},
        0,
        0},
+      {"export",
+       "Write the log, or one case, as JSON lines with positions and hashes",
+       "ehcpctl export [--case ID] [--from N] [--to N] [--out FILE]",
+       "Writes one line per record of the log, in position order: its\n"
+       "position, its hash and the hash before it (the hash chain), the\n"
+       "event (case, version, when it happened, when it was recorded, what\n"
+       "happened) and the record's stored bytes, exactly, in base64 (what\n"
+       "the hashes are over, and what `ehcpctl import` writes back). Each\n"
+       "line is an ExportedRecord in protobuf JSON. Standard error shows\n"
+       "progress meanwhile.\n"
+       "\n"
+       "An export of the whole log (no --case, no --from or --to) can be\n"
+       "imported into an empty server; an export of one case is for\n"
+       "reading, or for a subject access request.\n"
+       "\n"
+       "Flags:\n"
+       "  --case ID    only this case's records\n"
+       "  --from N     first position (default: the start)\n"
+       "  --to N       last position (default: the head when the export\n"
+       "               starts)\n"
+       "  --out FILE   write to FILE (written as FILE.partial and renamed\n"
+       "               when complete, so FILE is never half written);\n"
+       "               default: standard output\n"
+       "The call may take up to 600 seconds unless --timeout says otherwise.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl export --out ehcp-log.jsonl\n"
+       "  ehcpctl export --case E06000035-0123456789abcdef\n",
+       {{"case", true}, {"from", true}, {"to", true}, {"out", true}},
+       0,
+       0},
+      {"import",
+       "Import a whole-log export into an empty ehcpd",
+       "ehcpctl import FILE",
+       "Sends the records of an export (`ehcpctl export`, whole log) to\n"
+       "ehcpd, whose log must be empty: start it on a new data directory.\n"
+       "ehcpd checks every record as it comes: positions 1, 2, ... with no\n"
+       "gap, each record's hash chained to the one before, its bytes the\n"
+       "hash the line gives, its event the one its bytes hold. A bad line\n"
+       "or a refused record names the line or the position, and nothing\n"
+       "is imported; otherwise all records are added at once and the\n"
+       "log's digest is printed, the same as the source's `ehcpctl digest`\n"
+       "at the position the export reached. The clock index then catches\n"
+       "up (ehcpctl projection shows it). Idempotency keys of earlier\n"
+       "appends are not carried over. FILE \"-\" reads standard input.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl --server 127.0.0.1:50052 import ehcp-log.jsonl\n",
+       {},
+       1,
+       1},
       {"help",
        "Show help for a command",
        "ehcpctl help [COMMAND]",
@@ -686,6 +737,30 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
     }
     return a;
   }
+  if (name == "export") {
+    ExportArgs a;
+    if (const std::string* v = flag("case")) a.case_id = *v;
+    if (const std::string* v = flag("from")) {
+      absl::StatusOr<int64_t> n = NonNegativeInt("from", *v);
+      if (!n.ok()) return n.status();
+      a.from_position = *n;
+    }
+    if (const std::string* v = flag("to")) {
+      absl::StatusOr<int64_t> n = NonNegativeInt("to", *v);
+      if (!n.ok()) return n.status();
+      a.to_position = *n;
+    }
+    if (!a.case_id.empty() && (a.from_position != 0 || a.to_position != 0)) {
+      return Usage("--case exports the whole case: it takes no --from or --to");
+    }
+    if (a.to_position != 0 && a.to_position < a.from_position) {
+      return Usage(absl::StrCat("--to ", a.to_position, " is before --from ",
+                                a.from_position));
+    }
+    if (const std::string* v = flag("out")) a.out = *v;
+    return a;
+  }
+  if (name == "import") return ImportArgs{pos[0]};
   // help
   HelpArgs h;
   if (!pos.empty()) {
@@ -844,7 +919,8 @@ absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
   inv.command = std::string(cmd.name);
   inv.args = *std::move(typed);
   inv.global.call_timeout = inv.global.timeout;
-  if (!timeout_given && (cmd.name == "rebuild" || cmd.name == "verify")) {
+  if (!timeout_given && (cmd.name == "rebuild" || cmd.name == "verify" ||
+                         cmd.name == "export" || cmd.name == "import")) {
     inv.global.call_timeout = absl::Seconds(kRebuildTimeoutSeconds);
   }
   return inv;
@@ -936,7 +1012,8 @@ std::string HelpText(absl::string_view topic) {
       "(default ",
       kDefaultTimeoutSeconds,
       ";\n"
-      "                       rebuild's call: ",
+      "                       the call of rebuild, verify, export and "
+      "import: ",
       kRebuildTimeoutSeconds,
       ")\n"
       "  --json               print protobuf JSON instead of tables\n"
@@ -946,7 +1023,7 @@ std::string HelpText(absl::string_view topic) {
       "\n"
       "Exit status: 0 done; 1 refused by ehcpd (or another server error);\n"
       "2 ehcpd unreachable, too slow or gone; 64 usage error; 65 malformed\n"
-      "input file; 66 input file unreadable.\n"
+      "input file; 66 input file unreadable; 73 output file unwritable.\n"
       "\n"
       "Examples:\n"
       "  ehcpctl load deploy/demo\n"

@@ -2,16 +2,20 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_replace.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "tools/internal/event_files.h"
 #include "tools/internal/render.h"
 
@@ -561,6 +565,148 @@ int Replay(const ReplayArgs& args, const GlobalOptions& global,
   return kExitOk;
 }
 
+// Pages an import sends: at most this many records, or about this many
+// bytes (well under ehcpd's 4 MiB message limit).
+constexpr int kImportPageRecords = 500;
+constexpr size_t kImportPageBytes = size_t{1} << 20;
+
+int Export(const ExportArgs& args, CaseClient& client, std::ostream& out,
+           std::ostream& err) {
+  v1::ExportLogRequest request;
+  request.set_case_id(args.case_id);
+  request.set_from_position(args.from_position);
+  request.set_to_position(args.to_position);
+  // A file is written beside its name and renamed once complete.
+  const bool to_file = !args.out.empty() && args.out != "-";
+  const std::string partial = args.out + ".partial";
+  std::ofstream file;
+  if (to_file) {
+    file.open(partial, std::ios::binary | std::ios::trunc);
+    if (!file) {
+      err << "ehcpctl: " << partial << ": cannot be opened for writing\n";
+      return kExitCantCreate;
+    }
+  }
+  std::ostream& sink = to_file ? file : out;
+  auto discard = [&] {
+    if (!to_file) return;
+    file.close();
+    std::error_code ignored;
+    std::filesystem::remove(partial, ignored);
+  };
+  int64_t count = 0, first = 0, last = 0;
+  absl::Status local;
+  const absl::Status status =
+      client.ExportLog(request, [&](const v1::ExportLogResponse& page) {
+        if (!local.ok()) return;
+        for (const v1::ExportedRecord& r : page.records()) {
+          absl::StatusOr<std::string> json = ToJson(r, /*pretty=*/false);
+          if (!json.ok()) {
+            local = json.status();
+            return;
+          }
+          sink << *json << "\n";
+          if (count++ == 0) first = r.position();
+          last = r.position();
+        }
+        err << "\rexporting: up to position " << last << " of "
+            << page.to_position() << " (" << count << " records)\x1b[K";
+        err.flush();
+      });
+  if (count > 0) err << "\n";
+  if (!status.ok() || !local.ok()) {
+    discard();
+    return Fail(err, status.ok() ? local : status);
+  }
+  sink.flush();
+  if (!sink) {
+    discard();
+    err << "ehcpctl: " << (to_file ? partial : "standard output")
+        << ": write failed\n";
+    return kExitCantCreate;
+  }
+  if (to_file) {
+    file.close();
+    std::error_code error;
+    std::filesystem::rename(partial, args.out, error);
+    if (error) {
+      err << "ehcpctl: cannot rename " << partial << " to " << args.out
+          << ": " << error.message() << "\n";
+      return kExitCantCreate;
+    }
+  }
+  err << "exported " << count << (count == 1 ? " record" : " records");
+  if (count > 0) err << " (positions " << first << "-" << last << ")";
+  if (!args.case_id.empty()) err << " of case " << args.case_id;
+  if (to_file) err << " to " << args.out;
+  err << "\n";
+  return kExitOk;
+}
+
+int Import(const ImportArgs& args, CaseClient& client, std::ostream& out,
+           std::ostream& err) {
+  std::ifstream file;
+  std::istream* in = &std::cin;
+  if (args.file != "-") {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(args.file, ec)) {
+      return FailInput(err, absl::NotFoundError(
+                                absl::StrCat(args.file, ": no such file")));
+    }
+    file.open(args.file, std::ios::binary);
+    if (!file) {
+      return FailInput(err, absl::FailedPreconditionError(absl::StrCat(
+                                args.file, ": cannot be opened for reading")));
+    }
+    in = &file;
+  }
+  const std::string name = args.file == "-" ? "standard input" : args.file;
+  int64_t line_number = 0, sent = 0;
+  absl::Status local;
+  std::string line;
+  pb::util::JsonParseOptions options;
+  options.ignore_unknown_fields = false;
+  auto next = [&](v1::ImportLogRequest* page) -> absl::StatusOr<bool> {
+    size_t bytes = 0;
+    while (page->records_size() < kImportPageRecords &&
+           bytes < kImportPageBytes) {
+      if (!std::getline(*in, line)) {
+        if (in->bad()) {
+          local = absl::FailedPreconditionError(
+              absl::StrCat(name, ": read failed"));
+          return local;
+        }
+        return false;
+      }
+      ++line_number;
+      if (absl::StripAsciiWhitespace(line).empty()) continue;
+      v1::ExportedRecord* record = page->add_records();
+      const pb::util::Status parsed =
+          pb::util::JsonStringToMessage(line, record, options);
+      if (!parsed.ok()) {
+        local = absl::InvalidArgumentError(absl::StrCat(
+            name, ":", line_number, ": not an exported record (",
+            std::string(parsed.message()).substr(0, 200),
+            "); nothing was imported"));
+        return local;
+      }
+      bytes += record->ByteSizeLong();
+      ++sent;
+    }
+    err << "\rimporting: " << sent << " records sent\x1b[K";
+    err.flush();
+    return true;
+  };
+  absl::StatusOr<v1::ImportLogResponse> response = client.ImportLog(next);
+  if (sent > 0) err << "\n";
+  if (!local.ok()) return FailInput(err, local);
+  if (!response.ok()) return Fail(err, response.status());
+  out << "imported " << response->imported()
+      << (response->imported() == 1 ? " record" : " records") << "; digest "
+      << response->digest() << "\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 std::string CallErrorText(const absl::Status& status) {
@@ -632,6 +778,12 @@ int RunCommand(const Invocation& invocation, CaseClient& client,
   }
   if (const auto* a = std::get_if<ReplayArgs>(&invocation.args)) {
     return Replay(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<ExportArgs>(&invocation.args)) {
+    return Export(*a, client, out, err);
+  }
+  if (const auto* a = std::get_if<ImportArgs>(&invocation.args)) {
+    return Import(*a, client, out, err);
   }
   err << "ehcpctl: nothing to run (try ehcpctl --help)\n";
   return kExitUsage;

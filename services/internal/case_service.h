@@ -58,6 +58,12 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetDigestRequest* request,
       v1::GetDigestResponse* response) override;
+  grpc::ServerWriteReactor<v1::ExportLogResponse>* ExportLog(
+      grpc::CallbackServerContext* context,
+      const v1::ExportLogRequest* request) override;
+  grpc::ServerReadReactor<v1::ImportLogRequest>* ImportLog(
+      grpc::CallbackServerContext* context,
+      v1::ImportLogResponse* response) override;
   grpc::ServerWriteReactor<v1::VerifyLogResponse>* VerifyLog(
       grpc::CallbackServerContext* context,
       const v1::VerifyLogRequest* request) override;

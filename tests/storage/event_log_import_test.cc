@@ -48,8 +48,10 @@ class ImportTest : public ::testing::Test {
     absl::StatusOr<std::unique_ptr<LogImport>> import = target_->BeginImport();
     if (!import.ok()) return import.status();
     for (const StoredRecord& r : records) {
-      absl::Status added = (*import)->Add(r.bytes, r.record.hash);
-      if (!added.ok()) return added;
+      absl::StatusOr<Record> added = (*import)->Add(r.bytes, r.record.hash);
+      if (!added.ok()) return added.status();
+      EXPECT_EQ(added->position, r.record.position);
+      EXPECT_EQ(added->data, r.record.data);
     }
     return (*import)->Commit();
   }

@@ -1,5 +1,7 @@
 // The clock commands (clocks, breaches, backlog, timeliness, projection,
 // rebuild) against a fake ClockService.
+#include <cstdio>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -517,6 +519,83 @@ TEST_F(ClockCommandsTest, AFailedReplayIsAnErrorAndPrintsNothing) {
   EXPECT_EQ(Run({"replay", "E06000035-0"}), kExitRefused);
   EXPECT_THAT(err_.str(), HasSubstr("refused (NOT_FOUND): no case"));
   EXPECT_EQ(out_.str(), "");
+}
+
+// Two exported records, as ehcpd would send them.
+std::vector<v1::ExportLogResponse> ExportPages() {
+  std::vector<v1::ExportLogResponse> pages(2);
+  for (int i = 0; i < 2; ++i) {
+    pages[i].set_to_position(2);
+    v1::ExportedRecord* r = pages[i].add_records();
+    r->set_position(i + 1);
+    r->set_hash(std::string(64, i == 0 ? 'a' : 'b'));
+    r->set_prev_hash(std::string(64, i == 0 ? '0' : 'a'));
+    r->mutable_event()->set_case_id("E06000035-00112233aabbccdd");
+    r->mutable_event()->set_case_version(i + 1);
+    r->set_stored(std::string("\x08\x01", 2));
+  }
+  return pages;
+}
+
+TEST_F(ClockCommandsTest, ExportWritesOneJsonLinePerRecordToItsFileWhenComplete) {
+  client_.export_pages = ExportPages();
+  const std::string file = ::testing::TempDir() + "/export-test.jsonl";
+  std::remove(file.c_str());
+  EXPECT_EQ(Run({"export", "--out", file}), kExitOk);
+  std::ifstream in(file);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_THAT(lines[0], HasSubstr("\"position\":\"1\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"stored\":\"CAE=\""));
+  EXPECT_THAT(err_.str(), HasSubstr("exported 2 records (positions 1-2) to "));
+  EXPECT_FALSE(std::ifstream(file + ".partial").good());
+  std::remove(file.c_str());
+}
+
+TEST_F(ClockCommandsTest, AFailedExportLeavesNoFile) {
+  client_.export_pages = ExportPages();
+  client_.FailNext("export", absl::DataLossError("position 2: changed"));
+  const std::string file = ::testing::TempDir() + "/export-failed.jsonl";
+  std::remove(file.c_str());
+  EXPECT_EQ(Run({"export", "--out", file}), kExitRefused);
+  EXPECT_FALSE(std::ifstream(file).good());
+  EXPECT_FALSE(std::ifstream(file + ".partial").good());
+  EXPECT_THAT(err_.str(), HasSubstr("DATA_LOSS): position 2: changed"));
+}
+
+TEST_F(ClockCommandsTest, ImportSendsTheExportedLinesAndPrintsTheDigest) {
+  client_.export_pages = ExportPages();
+  const std::string file = ::testing::TempDir() + "/import-test.jsonl";
+  ASSERT_EQ(Run({"export", "--out", file}), kExitOk);
+  client_.import_response.set_imported(2);
+  client_.import_response.set_digest("2:" + std::string(64, 'b'));
+  out_.str("");
+  EXPECT_EQ(Run({"import", file}), kExitOk);
+  int sent = 0;
+  for (const v1::ImportLogRequest& page : client_.import_pages) {
+    sent += page.records_size();
+  }
+  ASSERT_EQ(sent, 2);
+  EXPECT_EQ(client_.import_pages[0].records(0).SerializeAsString(),
+            client_.export_pages[0].records(0).SerializeAsString());
+  EXPECT_EQ(out_.str(), "imported 2 records; digest 2:" +
+                            std::string(64, 'b') + "\n");
+  std::remove(file.c_str());
+}
+
+TEST_F(ClockCommandsTest, AnImportWithAMalformedLineNamesItAndImportsNothing) {
+  const std::string file = ::testing::TempDir() + "/import-bad.jsonl";
+  {
+    std::ofstream out(file);
+    out << "{\"position\":\"1\"}\n\n{\"position\":\"2\",\"stord\":\"\"}\n";
+  }
+  EXPECT_EQ(Run({"import", file}), kExitDataError);
+  EXPECT_THAT(err_.str(), HasSubstr("import-bad.jsonl:3: not an exported record"));
+  EXPECT_THAT(err_.str(), HasSubstr("nothing was imported"));
+  EXPECT_EQ(out_.str(), "");
+  EXPECT_EQ(Run({"import", file + ".missing"}), kExitNoInput);
+  std::remove(file.c_str());
 }
 
 }  // namespace

@@ -126,6 +126,29 @@ class FakeCaseClient : public CaseClient {
     return Scripted("verify");
   }
 
+  absl::Status ExportLog(
+      const v1::ExportLogRequest& request,
+      absl::FunctionRef<void(const v1::ExportLogResponse&)> on_message)
+      override {
+    export_requests.push_back(request);
+    for (const v1::ExportLogResponse& m : export_pages) on_message(m);
+    return Scripted("export");
+  }
+
+  absl::StatusOr<v1::ImportLogResponse> ImportLog(
+      absl::FunctionRef<absl::StatusOr<bool>(v1::ImportLogRequest*)> next)
+      override {
+    for (;;) {
+      v1::ImportLogRequest page;
+      absl::StatusOr<bool> more = next(&page);
+      if (!more.ok()) return more.status();
+      import_pages.push_back(page);
+      if (!*more) break;
+    }
+    if (absl::Status s = Scripted("import"); !s.ok()) return s;
+    return import_response;
+  }
+
   absl::Status ReplayCase(
       const v1::ReplayCaseRequest& request,
       absl::FunctionRef<void(const v1::ReplayCaseResponse&)> on_message)
@@ -217,6 +240,10 @@ class FakeCaseClient : public CaseClient {
   v1::GetDigestResponse digest;
   std::vector<v1::VerifyLogResponse> verify_messages;  // streamed in order
   std::vector<v1::VerifyLogRequest> verify_requests;
+  std::vector<v1::ExportLogResponse> export_pages;  // streamed in order
+  std::vector<v1::ExportLogRequest> export_requests;
+  std::vector<v1::ImportLogRequest> import_pages;  // as received
+  v1::ImportLogResponse import_response;
   std::vector<v1::ReplayCaseResponse> replay_messages;  // streamed in order
   std::vector<v1::ReplayCaseRequest> replay_requests;
   // ClockService requests, as received.

@@ -89,6 +89,19 @@ class CaseClient {
       const v1::VerifyLogRequest& request,
       absl::FunctionRef<void(const v1::VerifyLogResponse&)> on_message) = 0;
 
+  // Streams an export of the log or a case, calling `on_message` for each
+  // page; the stream's status (the call deadline applies to the whole
+  // stream).
+  virtual absl::Status ExportLog(
+      const v1::ExportLogRequest& request,
+      absl::FunctionRef<void(const v1::ExportLogResponse&)> on_message) = 0;
+  // Streams an import: calls `next` for each page to send, until it returns
+  // false (the last page, possibly empty, is filled then) or an error,
+  // which cancels the call (ehcpd then imports nothing) and is returned.
+  // Otherwise ehcpd's answer.
+  virtual absl::StatusOr<v1::ImportLogResponse> ImportLog(
+      absl::FunctionRef<absl::StatusOr<bool>(v1::ImportLogRequest*)> next) = 0;
+
   // The unary calls of ehcp.v1.ClockService, each with the client's
   // deadline (clock_service.proto lists their errors).
   virtual absl::StatusOr<v1::GetCaseClocksResponse> GetCaseClocks(

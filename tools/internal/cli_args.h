@@ -149,6 +149,19 @@ struct VerifyArgs {
   std::string against;        // empty: none
 };
 
+// ehcpctl export [--case ID] [--from N] [--to N] [--out FILE]
+struct ExportArgs {
+  std::string case_id;        // empty: the log
+  int64_t from_position = 0;  // 0: the start
+  int64_t to_position = 0;    // 0: the head
+  std::string out;            // empty or "-": standard output
+};
+
+// ehcpctl import FILE
+struct ImportArgs {
+  std::string file;  // "-" reads standard input
+};
+
 // What a help request asks about.
 struct HelpArgs {
   std::string topic;  // empty: the tool; else a command name
@@ -158,14 +171,14 @@ using CommandArgs =
     std::variant<HelpArgs, OpenArgs, AppendArgs, ShowArgs, TailArgs, LoadArgs,
                  ClocksArgs, BreachesArgs, BacklogArgs, TimelinessArgs,
                  ProjectionArgs, RebuildArgs, DigestArgs, VerifyArgs,
-                 ReplayArgs>;
+                 ReplayArgs, ExportArgs, ImportArgs>;
 
 // A parsed command line.
 struct Invocation {
   GlobalOptions global;
   // The command ("open", "append", "show", "tail", "load", "clocks",
   // "breaches", "backlog", "timeliness", "projection", "rebuild", "digest",
-  // "verify", "replay"), or
+  // "verify", "replay", "export", "import"), or
   // "help" for `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and
   // `CMD --help`.
   std::string command;

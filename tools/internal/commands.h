@@ -37,6 +37,8 @@ inline constexpr int kExitUsage = 64;
 inline constexpr int kExitDataError = 65;
 // An input file or directory is missing or unreadable.
 inline constexpr int kExitNoInput = 66;
+// An output file cannot be written.
+inline constexpr int kExitCantCreate = 73;
 
 // The line (without "ehcpctl: " and newline) and exit status for an error
 // a call returned: connection failures as the client wrote them (exit 2);
