@@ -16,6 +16,7 @@
 #include "domain/journey.h"
 #include "domain/replay.h"
 #include "services/internal/clock_convert.h"
+#include "services/internal/executor_stream.h"
 #include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
@@ -35,60 +36,52 @@ v1::ReplayEntryKind KindToProto(domain::ReplayEntry::Kind kind) {
   return v1::REPLAY_ENTRY_KIND_UNSPECIFIED;
 }
 
-class ReplayReactor final
-    : public grpc::ServerWriteReactor<v1::ReplayCaseResponse> {
+class ReplayReactor final : public ExecutorStream<v1::ReplayCaseResponse> {
  public:
   ReplayReactor(cases::CaseCache* cases, Executor* executor,
                 std::string case_id, absl::CivilDay as_of,
                 std::optional<absl::Time> as_known_at)
-      : cases_(cases),
-        executor_(executor),
+      : ExecutorStream(executor),
+        cases_(cases),
         case_id_(std::move(case_id)),
         as_of_(as_of),
         as_known_at_(as_known_at) {
-    Submit([this] { Load(); });
+    Start();
   }
 
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
+ private:
+  // On the executor: the header first, then one entry per message.
+  void Step() override {
+    if (!replay_) {
+      absl::Status loaded = Load();
+      if (!loaded.ok()) FinishOnce(ToGrpcStatus(loaded));
       return;
     }
-    if (++written_ < batch_.size()) {
-      StartWrite(&batch_[written_]);
-      return;
-    }
-    if (replay_->size() == given_) {
+    domain::ReplayEntry entry;
+    if (!replay_->Next(&entry)) {
       FinishOnce(grpc::Status::OK);
       return;
     }
-    Submit([this] { ComputeBatch(); });
+    message_.Clear();
+    v1::ReplayEntry* out = message_.mutable_entry();
+    out->set_step(static_cast<int64_t>(++given_));
+    out->set_kind(KindToProto(entry.kind));
+    *out->mutable_event() = *entry.event;
+    if (entry.corrects != nullptr) *out->mutable_corrects() = *entry.corrects;
+    out->set_removed_by_event_id(entry.removed_by_event_id);
+    out->set_recording_lag_days(entry.recording_lag_days);
+    for (const domain::ClockRow& row : entry.clocks) {
+      *out->add_clocks() = ToProto(row, case_id_, la_code_);
+    }
+    Write(&message_, /*last=*/given_ == replay_->size());
   }
 
-  void OnCancel() override { cancelled_ = true; }
-
-  void OnDone() override { delete this; }
-
- private:
-  void Submit(absl::AnyInvocable<void() &&> task) {
-    if (!executor_->Submit(std::move(task))) {
-      FinishOnce(ToGrpcStatus(executor_->BusyStatus()));
-    }
-  }
-
-  // On the executor: the case's events copied out of the cache, and the
-  // header.
-  void Load() {
-    if (cancelled_.load()) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-      return;
-    }
+  // The case's events copied out of the cache (the replay then holds no
+  // lock of the cache's), and the header written.
+  absl::Status Load() {
     absl::StatusOr<std::shared_ptr<cases::SharedCase>> shared =
         cases_->Get(case_id_);
-    if (!shared.ok()) {
-      FinishOnce(ToGrpcStatus(shared.status()));
-      return;
-    }
+    if (!shared.ok()) return shared.status();
     {
       absl::MutexLock lock(&(*shared)->mu);
       const domain::CaseModel& model = (*shared)->model;
@@ -99,14 +92,12 @@ class ReplayReactor final
     for (const v1::Event& e : events_) pointers_.push_back(&e);
     if (std::optional<absl::CivilDay> first = domain::FirstEventDay(pointers_);
         first && as_of_ < *first) {
-      FinishOnce(ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+      return absl::InvalidArgumentError(absl::StrCat(
           "as_of: ", domain::FormatDate(as_of_), " is before any event of case ",
-          case_id_, " (first: ", domain::FormatDate(*first), ")"))));
-      return;
+          case_id_, " (first: ", domain::FormatDate(*first), ")"));
     }
     replay_.emplace(pointers_, as_of_, as_known_at_);
-    batch_.resize(1);
-    v1::ReplayHeader* header = batch_[0].mutable_header();
+    v1::ReplayHeader* header = message_.mutable_header();
     header->set_case_id(case_id_);
     header->set_la_code(la_code_);
     header->set_as_of(domain::FormatDate(as_of_));
@@ -117,67 +108,29 @@ class ReplayReactor final
           (*as_known_at_ - absl::FromUnixSeconds(seconds)) /
           absl::Nanoseconds(1)));
     }
-    header->set_case_version(as_known_at_ ? replay_->known_version()
-                                          : static_cast<int64_t>(events_.size()));
+    header->set_case_version(as_known_at_
+                                 ? replay_->known_version()
+                                 : static_cast<int64_t>(events_.size()));
     header->set_recorded_later(replay_->recorded_later());
     header->set_after_as_of(replay_->after_as_of());
     header->set_entries(static_cast<int64_t>(replay_->size()));
     for (const domain::ClockRow& row : replay_->FinalClocks()) {
       *header->add_clocks() = ToProto(row, case_id_, la_code_);
     }
-    written_ = 0;
-    StartWrite(&batch_[0]);
-  }
-
-  // On the executor: the next entries.
-  void ComputeBatch() {
-    if (cancelled_.load()) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-      return;
-    }
-    batch_.clear();
-    domain::ReplayEntry entry;
-    while (batch_.size() < kReplayBatch && replay_->Next(&entry)) {
-      v1::ReplayEntry* out = batch_.emplace_back().mutable_entry();
-      out->set_step(static_cast<int64_t>(++given_));
-      out->set_kind(KindToProto(entry.kind));
-      *out->mutable_event() = *entry.event;
-      if (entry.corrects != nullptr) *out->mutable_corrects() = *entry.corrects;
-      out->set_removed_by_event_id(entry.removed_by_event_id);
-      out->set_recording_lag_days(entry.recording_lag_days);
-      for (const domain::ClockRow& row : entry.clocks) {
-        *out->add_clocks() = ToProto(row, case_id_, la_code_);
-      }
-    }
-    written_ = 0;
-    if (batch_.empty()) {
-      FinishOnce(grpc::Status::OK);
-      return;
-    }
-    StartWrite(&batch_[0]);
-  }
-
-  void FinishOnce(grpc::Status status) {
-    if (finished_.exchange(true)) return;
-    Finish(std::move(status));
+    Write(&message_, /*last=*/replay_->size() == 0);
+    return absl::OkStatus();
   }
 
   cases::CaseCache* const cases_;
-  Executor* const executor_;
   const std::string case_id_;
   const absl::CivilDay as_of_;
   const std::optional<absl::Time> as_known_at_;
-  // Set by Load; then touched by one task or one write at a time (each
-  // batch is computed after the previous one has been written).
   std::deque<v1::Event> events_;
   std::vector<const v1::Event*> pointers_;  // into events_, for replay_
   std::string la_code_;
   std::optional<domain::CaseReplay> replay_;
-  std::vector<v1::ReplayCaseResponse> batch_;
-  size_t written_ = 0;
+  v1::ReplayCaseResponse message_;
   size_t given_ = 0;
-  std::atomic<bool> cancelled_{false};
-  std::atomic<bool> finished_{false};
 };
 
 }  // namespace

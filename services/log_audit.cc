@@ -14,56 +14,31 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "services/internal/executor_stream.h"
 #include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
 namespace {
 
 class VerifyLogReactor final
-    : public grpc::ServerWriteReactor<v1::VerifyLogResponse> {
+    : public ExecutorStream<v1::VerifyLogResponse> {
  public:
   VerifyLogReactor(storage::EventLog* log, Executor* executor,
                    std::function<bool()> stopping, uint64_t from, uint64_t to,
                    std::optional<LogDigest> against)
-      : log_(log),
-        executor_(executor),
+      : ExecutorStream(executor),
+        log_(log),
         stopping_(std::move(stopping)),
         next_(from),
         to_(to),
         against_(std::move(against)),
         started_(absl::Now()) {
-    Next();
+    Start();
   }
-
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
-      return;
-    }
-    if (done_) {
-      FinishOnce(grpc::Status::OK);
-      return;
-    }
-    Next();
-  }
-
-  void OnCancel() override { cancelled_ = true; }
-
-  void OnDone() override { delete this; }
 
  private:
-  void Next() {
-    if (!executor_->Submit([this] { RunChunk(); })) {
-      FinishOnce(ToGrpcStatus(executor_->BusyStatus()));
-    }
-  }
-
   // On the executor: one chunk, then one message.
-  void RunChunk() {
-    if (cancelled_.load()) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-      return;
-    }
+  void Step() override {
     if (stopping_()) {
       FinishOnce(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                               "ehcpd is shutting down"));
@@ -92,7 +67,7 @@ class VerifyLogReactor final
       response_.set_records_per_second(
           static_cast<double>(verified_to_ - first_ + 1) / seconds);
     }
-    StartWrite(&response_);
+    Write(&response_, /*last=*/done_);
   }
 
   // The range holds: does the record at the digest's position still have
@@ -135,13 +110,7 @@ class VerifyLogReactor final
     response_.set_problem(std::move(problem));
   }
 
-  void FinishOnce(grpc::Status status) {
-    if (finished_.exchange(true)) return;
-    Finish(std::move(status));
-  }
-
   storage::EventLog* const log_;
-  Executor* const executor_;
   const std::function<bool()> stopping_;
   // Touched by one chunk at a time (each chunk is submitted after the
   // previous write is done).
@@ -153,8 +122,6 @@ class VerifyLogReactor final
   const absl::Time started_;
   bool done_ = false;
   v1::VerifyLogResponse response_;
-  std::atomic<bool> cancelled_{false};
-  std::atomic<bool> finished_{false};
 };
 
 }  // namespace

@@ -15,6 +15,7 @@
 #include "absl/strings/str_cat.h"
 #include "cases/event_codec.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "services/internal/executor_stream.h"
 #include "services/internal/grpc_status.h"
 #include "services/internal/log_audit.h"
 
@@ -33,43 +34,22 @@ absl::StatusOr<v1::ExportedRecord> ToExported(storage::StoredRecord stored) {
   return out;
 }
 
-class ExportReactor final
-    : public grpc::ServerWriteReactor<v1::ExportLogResponse> {
+class ExportReactor final : public ExecutorStream<v1::ExportLogResponse> {
  public:
   ExportReactor(storage::EventLog* log, Executor* executor,
                 std::string case_id, uint64_t from, uint64_t to)
-      : log_(log),
-        executor_(executor),
+      : ExecutorStream(executor),
+        log_(log),
         case_id_(std::move(case_id)),
         next_(from),
         to_(to) {
-    Next();
+    Start();
   }
-
-  void OnWriteDone(bool ok) override {
-    if (!ok) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "client gone"));
-      return;
-    }
-    Next();
-  }
-  void OnCancel() override { cancelled_ = true; }
-  void OnDone() override { delete this; }
 
  private:
-  void Next() {
-    if (!executor_->Submit([this] { Page(); })) {
-      FinishOnce(ToGrpcStatus(executor_->BusyStatus()));
-    }
-  }
-
   // On the executor: the next page (next_ is a position for the log, a
   // version for a case).
-  void Page() {
-    if (cancelled_.load()) {
-      FinishOnce(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-      return;
-    }
+  void Step() override {
     if (case_id_.empty() ? next_ > to_
                          : (last_version_ != 0 && next_ > last_version_)) {
       FinishOnce(grpc::Status::OK);
@@ -84,7 +64,7 @@ class ExportReactor final
       FinishOnce(grpc::Status::OK);
       return;
     }
-    StartWrite(&response_);
+    Write(&response_, /*last=*/false);
   }
 
   absl::Status Add(storage::StoredRecord stored, size_t* bytes) {
@@ -149,21 +129,13 @@ class ExportReactor final
     return absl::OkStatus();
   }
 
-  void FinishOnce(grpc::Status status) {
-    if (finished_.exchange(true)) return;
-    Finish(std::move(status));
-  }
-
   storage::EventLog* const log_;
-  Executor* const executor_;
   const std::string case_id_;
   // Touched by one page at a time.
   uint64_t next_;
   uint64_t to_;
   uint64_t last_version_ = 0;
   v1::ExportLogResponse response_;
-  std::atomic<bool> cancelled_{false};
-  std::atomic<bool> finished_{false};
 };
 
 class ImportReactor final

@@ -621,8 +621,8 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
     return a;
   }
   if (name == "load") return LoadArgs{pos[0]};
-  if (name == "clocks") {
-    ClocksArgs a;
+  // A case as of a date, as known at an instant (clocks, replay).
+  auto case_as_of = [&](auto a) -> absl::StatusOr<CommandArgs> {
     a.case_id = pos[0];
     if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
     if (const std::string* v = flag("as-known-at")) {
@@ -631,18 +631,26 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
       a.as_known_at = *t;
     }
     return a;
-  }
-  if (name == "replay") {
-    ReplayArgs a;
-    a.case_id = pos[0];
-    if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
-    if (const std::string* v = flag("as-known-at")) {
-      absl::StatusOr<absl::Time> t = Instant("as-known-at", *v);
-      if (!t.ok()) return t.status();
-      a.as_known_at = *t;
+  };
+  if (name == "clocks") return case_as_of(ClocksArgs());
+  if (name == "replay") return case_as_of(ReplayArgs());
+  // A range of positions (verify, export): --from and --to.
+  auto range = [&](int64_t* from, int64_t* to) -> absl::Status {
+    if (const std::string* v = flag("from")) {
+      absl::StatusOr<int64_t> n = NonNegativeInt("from", *v);
+      if (!n.ok()) return n.status();
+      *from = *n;
     }
-    return a;
-  }
+    if (const std::string* v = flag("to")) {
+      absl::StatusOr<int64_t> n = NonNegativeInt("to", *v);
+      if (!n.ok()) return n.status();
+      *to = *n;
+    }
+    if (*to != 0 && *to < *from) {
+      return Usage(absl::StrCat("--to ", *to, " is before --from ", *from));
+    }
+    return absl::OkStatus();
+  };
   if (name == "breaches") {
     BreachesArgs a;
     if (absl::Status s = la(&a.la_code); !s.ok()) return s;
@@ -712,19 +720,8 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
   if (name == "digest") return DigestArgs{};
   if (name == "verify") {
     VerifyArgs a;
-    if (const std::string* v = flag("from")) {
-      absl::StatusOr<int64_t> n = NonNegativeInt("from", *v);
-      if (!n.ok()) return n.status();
-      a.from_position = *n;
-    }
-    if (const std::string* v = flag("to")) {
-      absl::StatusOr<int64_t> n = NonNegativeInt("to", *v);
-      if (!n.ok()) return n.status();
-      a.to_position = *n;
-    }
-    if (a.to_position != 0 && a.to_position < a.from_position) {
-      return Usage(absl::StrCat("--to ", a.to_position, " is before --from ",
-                                a.from_position));
+    if (absl::Status s = range(&a.from_position, &a.to_position); !s.ok()) {
+      return s;
     }
     if (const std::string* v = flag("against")) {
       if (v->find(':') == std::string::npos) {
@@ -740,22 +737,11 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
   if (name == "export") {
     ExportArgs a;
     if (const std::string* v = flag("case")) a.case_id = *v;
-    if (const std::string* v = flag("from")) {
-      absl::StatusOr<int64_t> n = NonNegativeInt("from", *v);
-      if (!n.ok()) return n.status();
-      a.from_position = *n;
-    }
-    if (const std::string* v = flag("to")) {
-      absl::StatusOr<int64_t> n = NonNegativeInt("to", *v);
-      if (!n.ok()) return n.status();
-      a.to_position = *n;
+    if (absl::Status s = range(&a.from_position, &a.to_position); !s.ok()) {
+      return s;
     }
     if (!a.case_id.empty() && (a.from_position != 0 || a.to_position != 0)) {
       return Usage("--case exports the whole case: it takes no --from or --to");
-    }
-    if (a.to_position != 0 && a.to_position < a.from_position) {
-      return Usage(absl::StrCat("--to ", a.to_position, " is before --from ",
-                                a.from_position));
     }
     if (const std::string* v = flag("out")) a.out = *v;
     return a;

@@ -4,10 +4,10 @@
 //
 // The case is copied out of the case cache on the executor (its events are
 // then the reactor's own, so the cache's lock is not held while the client
-// reads), and the entries are computed on the executor a batch at a time,
-// each batch after the previous one has been written: no gRPC thread folds
-// clocks or reads the disk, and a slow reader holds one batch, not the
-// whole history.
+// reads), and each entry is computed on the executor once the one before
+// has been written (executor_stream.h): no gRPC thread folds clocks or
+// reads the disk, and a slow reader holds one entry, not the whole
+// history.
 //
 //   return StartReplayCase(cases, executor, today, *request);
 //
@@ -21,9 +21,6 @@
 #include "services/internal/executor.h"
 
 namespace ehcp::services {
-
-// Entries computed per executor task (and held while they are written).
-inline constexpr int kReplayBatch = 32;
 
 // A self-owning reactor for ReplayCase: INVALID_ARGUMENT at once for a bad
 // request (naming the field); NOT_FOUND for an unknown case; else the

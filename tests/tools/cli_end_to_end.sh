@@ -11,14 +11,21 @@ dir=$(mktemp -d)
 pid2=
 trap 'kill -TERM $pid $pid2 2>/dev/null; wait $pid $pid2 2>/dev/null; rm -rf "$dir"' EXIT
 
-"$EHCPD" --data_dir="$dir/data" --listen=127.0.0.1:0 >"$dir/out" 2>"$dir/err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q listening "$dir/out" && break
-  sleep 0.1
-done
-port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/out")
-[ -n "$port" ] || { echo "ehcpd did not start"; cat "$dir/err"; exit 1; }
+# Starts ehcpd on data directory $dir/$1 and a free port; sets started_pid
+# and started_port.
+start_ehcpd() {
+  "$EHCPD" --data_dir="$dir/$1" --listen=127.0.0.1:0 >"$dir/$1.out" 2>"$dir/$1.err" &
+  started_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q listening "$dir/$1.out" && break
+    sleep 0.1
+  done
+  started_port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/$1.out")
+  [ -n "$started_port" ] || { echo "ehcpd did not start"; cat "$dir/$1.err"; exit 1; }
+}
+start_ehcpd data
+pid=$started_pid
+port=$started_port
 export EHCP_SERVER="127.0.0.1:$port"
 
 fail() { echo "FAIL: $*"; exit 1; }
@@ -76,15 +83,9 @@ printf '%s' "$out" | grep -q "unaltered prefix" || fail "verify does not say so:
 [ ! -e "$dir/log.jsonl.partial" ] || fail "export left its .partial file"
 grep -q "exported 4 records" "$dir/export.err" \
   || fail "export does not say what it wrote: $(cat "$dir/export.err")"
-"$EHCPD" --data_dir="$dir/data2" --listen=127.0.0.1:0 >"$dir/out2" 2>"$dir/err2" &
-pid2=$!
-for _ in $(seq 1 100); do
-  grep -q listening "$dir/out2" && break
-  sleep 0.1
-done
-port2=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/out2")
-[ -n "$port2" ] || fail "second ehcpd did not start: $(cat "$dir/err2")"
-second="--server=127.0.0.1:$port2"
+start_ehcpd data2
+pid2=$started_pid
+second="--server=127.0.0.1:$started_port"
 sed '3s/"stored":"./"stored":"A/' "$dir/log.jsonl" >"$dir/damaged.jsonl"
 out=$("$EHCPCTL" "$second" import "$dir/damaged.jsonl" 2>&1)
 [ $? -eq 1 ] || fail "a damaged import was not refused: $out"
