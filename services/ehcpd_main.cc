@@ -15,6 +15,7 @@
 #include "absl/flags/usage.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
 #include "services/server.h"
 
 ABSL_FLAG(std::string, data_dir, "./ehcp-data",
@@ -29,10 +30,20 @@ ABSL_FLAG(int64_t, case_cache_mb, 1024,
           "and clocks) shared by appends, the clock index and reports. "
           "Least recently used cases beyond it are read again when needed.");
 
+ABSL_FLAG(int64_t, recover_to, -1,
+          "Recover a log that refuses to open as damaged, when there is no "
+          "backup: keep positions 1..N (the N the refusal names) and drop "
+          "what the damage hides after it. The damaged files are first "
+          "copied to DATA_DIR/damaged-<time>/ and kept; the clock index is "
+          "moved there too and rebuilt on the next start. Runs and exits; "
+          "serves nothing.");
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "ehcpd serves the EHCP case API (ehcp.v1.CaseService) over gRPC.\n"
-      "Usage: ehcpd [--data_dir=DIR] [--listen=HOST:PORT] [--nosync]");
+      "Usage: ehcpd [--data_dir=DIR] [--listen=HOST:PORT] [--nosync]\n"
+      "       ehcpd --data_dir=DIR --recover_to=N   (a damaged log; see "
+      "storage/FORMAT.md)");
   absl::ParseCommandLine(argc, argv);
   // Abseil's lock-order graph costs every lock a lookup; the tests keep it
   // (they run the same locks with detection on), the server does not.
@@ -45,6 +56,23 @@ int main(int argc, char** argv) {
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  if (const int64_t keep = absl::GetFlag(FLAGS_recover_to); keep >= 0) {
+    std::printf(
+        "ehcpd: recovering %s/log to positions 1-%lld: what follows position "
+        "%lld in the damaged write-ahead log will be dropped from the live "
+        "log (a copy of the damaged files is kept first)\n",
+        absl::GetFlag(FLAGS_data_dir).c_str(), static_cast<long long>(keep),
+        static_cast<long long>(keep));
+    absl::StatusOr<std::string> report = ehcp::services::RecoverDataDir(
+        absl::GetFlag(FLAGS_data_dir), static_cast<uint64_t>(keep),
+        absl::Now());
+    if (!report.ok()) {
+      std::fprintf(stderr, "ehcpd: %s\n", report.status().ToString().c_str());
+      return 1;
+    }
+    std::printf("%s", report->c_str());
+    return 0;
+  }
   ehcp::services::ServerOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);

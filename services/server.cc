@@ -1,9 +1,11 @@
 #include "services/server.h"
 
+#include <filesystem>
 #include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/health_check_service_interface.h"
 #include "grpcpp/security/server_credentials.h"
@@ -19,6 +21,69 @@
 #include "storage/event_log.h"
 
 namespace ehcp::services {
+
+absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
+                                           uint64_t keep_to, absl::Time now) {
+  namespace fs = std::filesystem;
+  const std::string log_dir = data_dir + "/log";
+  const std::string kept = absl::StrCat(
+      data_dir, "/damaged-",
+      absl::FormatTime("%Y%m%dT%H%M%SZ", now, absl::UTCTimeZone()));
+  std::error_code error;
+  if (!fs::is_directory(log_dir, error)) {
+    return absl::NotFoundError(absl::StrCat(log_dir, ": no event log here"));
+  }
+  if (fs::exists(kept, error)) {
+    return absl::AlreadyExistsError(absl::StrCat(kept, " already exists"));
+  }
+  fs::create_directories(kept, error);
+  if (!error) {
+    fs::copy(log_dir, kept + "/log", fs::copy_options::recursive, error);
+  }
+  if (error) {
+    fs::remove_all(kept, error);
+    return absl::UnavailableError(absl::StrCat(
+        "cannot copy ", log_dir, " to ", kept, " (", error.message(),
+        "); nothing was changed"));
+  }
+  storage::EventLog::Options options;
+  options.recover_to = keep_to;
+  absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
+      storage::EventLog::Open(log_dir, options);
+  if (!log.ok()) {
+    std::error_code ignored;
+    fs::remove_all(kept, ignored);
+    return log.status();
+  }
+  const absl::Status chain = (*log)->VerifyChain(0, 0);
+  const uint64_t head = (*log)->HeadPosition();
+  log->reset();
+  if (!chain.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "the recovered log does not verify (", chain.message(),
+        "); the damaged files are in ", kept,
+        ": restore the data directory from a backup"));
+  }
+  std::string report = absl::StrCat(
+      "ehcpd: recovered ", log_dir, ": it holds positions 1-", head,
+      " and their hash chain verifies; what followed position ", head,
+      " in the damaged write-ahead log is no longer in the live log.\n",
+      "ehcpd: the damaged files, which still hold it, are kept in ", kept,
+      "/log: keep them.\n");
+  const std::string index_dir = data_dir + "/clock-index";
+  if (fs::exists(index_dir, error)) {
+    fs::rename(index_dir, kept + "/clock-index", error);
+    if (error) {
+      return absl::UnavailableError(absl::StrCat(
+          report, "ehcpd: but the clock index could not be moved to ", kept,
+          " (", error.message(), "): move it yourself before starting ehcpd"));
+    }
+    absl::StrAppend(&report, "ehcpd: the clock index was moved to ", kept,
+                    "/clock-index; ehcpd rebuilds it from the log when it "
+                    "starts.\n");
+  }
+  return report;
+}
 
 absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
     const ServerOptions& options) {

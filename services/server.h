@@ -69,6 +69,21 @@ struct ServerOptions {
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
 
+// The operator's recovery of a data directory whose log refuses to open
+// as damaged (`ehcpd --recover_to=P`), when there is no backup to restore:
+//  1. copies `data_dir`/log whole to `data_dir`/damaged-<UTC time>/log (the
+//     damaged files, which still hold what is dropped, for a forensic
+//     recovery or a later restore);
+//  2. opens the log with point-in-time recovery (storage/event_log.h
+//     Options::recover_to) only when that keeps exactly positions 1..P —
+//     FAILED_PRECONDITION otherwise, with the copy removed and nothing
+//     changed — and verifies the whole hash chain of what it kept;
+//  3. moves the clock index aside into the same folder: it was built from
+//     a log that may have held more, and ehcpd rebuilds it on start.
+// Returns the lines to print: what was kept, where the copy is.
+absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
+                                           uint64_t keep_to, absl::Time now);
+
 class EhcpServer {
  public:
   // Opens the log and starts serving. INVALID_ARGUMENT for a bad listen

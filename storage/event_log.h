@@ -195,6 +195,14 @@ class EventLog {
     size_t block_cache_bytes = size_t{64} << 20;
     // Table files RocksDB keeps open (-1: all of them).
     int max_open_files = 512;
+    // An explicit recovery of a log Open refuses as damaged: opens it with
+    // RocksDB's point-in-time recovery, which keeps the records before the
+    // damage and drops the rest of the write-ahead log — only when that
+    // keeps exactly positions 1..*recover_to (what Open's DATA_LOSS message
+    // names), else FAILED_PRECONDITION and nothing is changed. The dropped
+    // records are gone from `dir` for good: copy it first (ehcpd
+    // --recover_to does). Unset: never.
+    std::optional<uint64_t> recover_to;
     // The commit clock, microseconds since the Unix epoch; empty: absl::Now.
     // Called by the committing thread once per batch, mid-commit: it must
     // not wait for the log.

@@ -172,6 +172,19 @@ absl::Status EventLogImpl::OpenDatabase() {
     return FamilyOptions(cache, bloom);
   };
 
+  if (options_.recover_to.has_value()) {
+    absl::StatusOr<format::LogHead> recoverable =
+        RecoverableHead(dir_, db_options, family_options);
+    if (!recoverable.ok()) return recoverable.status();
+    if (recoverable->position != *options_.recover_to) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "event log: recovering ", dir_, " would keep positions 1-",
+          recoverable->position, ", not 1-", *options_.recover_to,
+          "; nothing was changed"));
+    }
+    db_options.wal_recovery_mode =
+        rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  }
   absl::MutexLock db_lock(&db_mu_);
   absl::MutexLock commit_lock(&commit_mu_);
   if (absl::Status opened = OpenRocksDb(Layout(), dir_, db_options,
@@ -192,8 +205,14 @@ absl::Status EventLogImpl::OpenDatabase() {
                            "; records acknowledged after it may be lost. ")
             : absl::StrCat("No prefix could be recovered either (",
                            recoverable.status().message(), "). "),
-        "Nothing was changed: restore the data directory from a backup "
-        "(storage/FORMAT.md, \"Opening and recovery\")."));
+        "Nothing was changed: restore the data directory from a backup",
+        recoverable.ok()
+            ? absl::StrCat(", or accept losing what follows position ",
+                           recoverable->position,
+                           " with `ehcpd --recover_to=", recoverable->position,
+                           "` (it keeps a copy of the damaged files)")
+            : "",
+        " (storage/FORMAT.md, \"Opening and recovery\")."));
   }
   families_.log = handles_[1];
   families_.streams = handles_[2];

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <thread>
 
@@ -481,6 +482,136 @@ TEST(ProcessTest, AClockIndexFoundDamagedIsReportedAndRebuiltThroughTheApi) {
   EXPECT_TRUE(health.healthy()) << health.problem();
   EXPECT_EQ(Breaches(*clocks, position, &status), before);
   EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// Runs ehcpd with `args` to its exit (at most 60 s); returns its wait
+// status and what it wrote to stdout and stderr.
+std::pair<int, std::string> RunEhcpdToExit(std::vector<std::string> args) {
+  int pipe_ends[2];
+  EXPECT_EQ(pipe(pipe_ends), 0);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, pipe_ends[1], STDERR_FILENO);
+  posix_spawn_file_actions_addclose(&actions, pipe_ends[0]);
+  std::vector<char*> argv = {const_cast<char*>(EHCPD_PATH)};
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  EXPECT_EQ(
+      posix_spawn(&pid, EHCPD_PATH, &actions, nullptr, argv.data(), environ),
+      0);
+  posix_spawn_file_actions_destroy(&actions);
+  close(pipe_ends[1]);
+  std::string said;
+  char buffer[512];
+  int status = -1;
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (absl::Now() < give_up) {
+    pollfd fd{pipe_ends[0], POLLIN, 0};
+    if (poll(&fd, 1, 50) > 0) {
+      const ssize_t n = read(pipe_ends[0], buffer, sizeof(buffer));
+      if (n > 0) said.append(buffer, static_cast<size_t>(n));
+    }
+    if (waitpid(pid, &status, WNOHANG) == pid) break;
+    status = -1;
+  }
+  if (status == -1) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  }
+  for (ssize_t n; (n = read(pipe_ends[0], buffer, sizeof(buffer))) > 0;) {
+    said.append(buffer, static_cast<size_t>(n));
+  }
+  close(pipe_ends[0]);
+  return {status, said};
+}
+
+// One changed byte in the middle of the write-ahead log, no backup: ehcpd
+// refuses to start, naming what recovery would keep and the command; the
+// command refuses any other position and changes nothing; at the named
+// position it keeps a copy of the damaged files, keeps exactly that prefix
+// with its chain verified, moves the clock index aside, and ehcpd then
+// starts, rebuilds the index and appends after the kept head.
+TEST(ProcessTest, AnOperatorRecoversADamagedLogToTheNamedPositionKeepingACopy) {
+  TempDir dir;
+  {
+    EhcpdProcess ehcpd(dir.path());
+    auto cases = v1::CaseService::NewStub(ehcpd.channel());
+    for (int i = 0; i < 20; ++i) {
+      OpenAndAssess(*cases, absl::StrCat("RECOVER-", i));
+    }
+  }  // kill -9: everything is in the write-ahead log
+  std::filesystem::path wal;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(dir.path() + "/log")) {
+    if (entry.path().extension() == ".log" &&
+        (wal.empty() || entry.file_size() > std::filesystem::file_size(wal))) {
+      wal = entry.path();
+    }
+  }
+  ASSERT_FALSE(wal.empty());
+  {
+    std::fstream f(wal, std::ios::in | std::ios::out | std::ios::binary);
+    const std::streamoff at =
+        static_cast<std::streamoff>(std::filesystem::file_size(wal) / 3);
+    f.seekg(at);
+    char c = 0;
+    f.read(&c, 1);
+    c = static_cast<char>(c ^ 0x10);
+    f.seekp(at);
+    f.write(&c, 1);
+  }
+  const auto [refused_status, refused] = RunEhcpdOnce(dir.path());
+  ASSERT_TRUE(WIFEXITED(refused_status) && WEXITSTATUS(refused_status) == 1)
+      << refused;
+  const size_t at = refused.find("would keep positions 1-");
+  ASSERT_NE(at, std::string::npos) << refused;
+  const int64_t keep = std::stoll(refused.substr(at + 23));
+  ASSERT_GT(keep, 0);
+  ASSERT_LT(keep, 60);
+  EXPECT_NE(refused.find(absl::StrCat("--recover_to=", keep)), std::string::npos)
+      << refused;
+
+  const std::string data_flag = "--data_dir=" + dir.path();
+  auto [wrong_status, wrong] = RunEhcpdToExit(
+      {data_flag, absl::StrCat("--recover_to=", keep + 1)});
+  EXPECT_TRUE(WIFEXITED(wrong_status) && WEXITSTATUS(wrong_status) == 1)
+      << wrong;
+  EXPECT_NE(wrong.find("nothing was changed"), std::string::npos) << wrong;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    EXPECT_EQ(entry.path().filename().string().rfind("damaged-", 0),
+              std::string::npos)
+        << "a refused recovery left " << entry.path();
+  }
+
+  auto [done_status, done] =
+      RunEhcpdToExit({data_flag, absl::StrCat("--recover_to=", keep)});
+  ASSERT_TRUE(WIFEXITED(done_status) && WEXITSTATUS(done_status) == 0) << done;
+  EXPECT_NE(done.find(absl::StrCat("holds positions 1-", keep)),
+            std::string::npos)
+      << done;
+  std::filesystem::path kept;
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    if (entry.path().filename().string().rfind("damaged-", 0) == 0) {
+      kept = entry.path();
+    }
+  }
+  ASSERT_FALSE(kept.empty()) << done;
+  EXPECT_TRUE(std::filesystem::exists(kept / "log" / wal.filename()));
+  EXPECT_TRUE(std::filesystem::exists(kept / "clock-index"));
+
+  EhcpdProcess ehcpd(dir.path());
+  auto cases = v1::CaseService::NewStub(ehcpd.channel());
+  grpc::ClientContext context;
+  v1::GetDigestResponse digest;
+  ASSERT_TRUE(
+      cases->GetDigest(&context, v1::GetDigestRequest(), &digest).ok());
+  EXPECT_EQ(digest.position(), keep);
+  const std::string id = OpenAndAssess(*cases, "RECOVER-AFTER");
+  const std::vector<v1::Event> after = ReadCase(*cases, id);
+  ASSERT_FALSE(after.empty());
+  EXPECT_EQ(after.front().global_position(), keep + 1);
 }
 
 }  // namespace

@@ -218,6 +218,54 @@ TEST_F(DamageTest, AByteChangedInTheWriteAheadLogRefusesTheOpenNamingIt) {
       << log.status();
 }
 
+// The operator's way past WAL damage when there is no backup: an explicit
+// recovery to the position the refusal named keeps exactly that prefix; any
+// other position is refused and changes nothing.
+TEST_F(DamageTest, AnExplicitRecoveryKeepsExactlyThePrefixTheRefusalNamed) {
+  const fs::path wal = Files(IsWal).back();
+  const std::string copy = dir_.Sub("trial");
+  Trial(wal, fs::file_size(wal) / 3);
+  absl::StatusOr<std::unique_ptr<EventLog>> refused = EventLog::Open(copy, {});
+  ASSERT_FALSE(refused.ok());
+  const std::string message(refused.status().message());
+  const size_t at = message.find("would keep positions 1-");
+  ASSERT_NE(at, std::string::npos) << message;
+  const uint64_t keep = std::stoull(message.substr(at + 23));
+  ASSERT_LT(keep, golden_records_.size());
+  EXPECT_NE(message.find(absl::StrCat("ehcpd --recover_to=", keep)),
+            std::string::npos)
+      << message;
+
+  EventLog::Options wrong;
+  wrong.recover_to = keep + 1;
+  absl::StatusOr<std::unique_ptr<EventLog>> mismatch =
+      EventLog::Open(copy, wrong);
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_NE(mismatch.status().message().find("nothing was changed"),
+            std::string::npos);
+  EXPECT_EQ(EventLog::Open(copy, {}).status().code(),
+            absl::StatusCode::kDataLoss);  // Still refused as it was.
+
+  EventLog::Options recover;
+  recover.recover_to = keep;
+  {
+    absl::StatusOr<std::unique_ptr<EventLog>> log = EventLog::Open(copy, recover);
+    ASSERT_TRUE(log.ok()) << log.status();
+    EXPECT_EQ((*log)->HeadPosition(), keep);
+  }
+  std::unique_ptr<EventLog> log = OpenOrDie(copy);
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->HeadPosition(), keep);
+  EXPECT_TRUE(log->VerifyChain(0, 0).ok());
+  absl::StatusOr<std::vector<Record>> all = ReadEverything(*log);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), keep);
+  for (size_t i = 0; i < all->size(); ++i) {
+    EXPECT_EQ(Bytes((*all)[i]), golden_records_[i]);
+  }
+}
+
 // A torn final write (a power cut mid-write: the last batch short, or
 // followed by preallocated zeros) is not damage: that batch's caller was
 // never acknowledged, and the log opens with everything before it.
