@@ -259,7 +259,10 @@ class EventLog {
   //     DATA_LOSS or RESOURCE_EXHAUSTED for a write that failed for
   //     corruption or a full disk. After any failed write the whole batch
   //     fails and every later append fails the same way until the log is
-  //     reopened (the batch may or may not be on disk; reopening decides).
+  //     reopened (the batch may or may not be on disk; reopening decides) —
+  //     except after a full disk: once there is room again, RocksDB's
+  //     recovery drops what the failed write left and appends resume by
+  //     themselves (FORMAT.md, "Opening and recovery").
   // The idempotency key is checked before the expected version, so a retry
   // of a successful append replays even though the version has moved on.
   //

@@ -100,6 +100,18 @@ void EventLogImpl::TakeBatch(std::vector<Pending>* batch) {
   }
 }
 
+void EventLogImpl::TryResume() {
+  const absl::Time now = absl::Now();
+  if (now < next_resume_) return;
+  next_resume_ = now + kResumeInterval;
+  // RocksDB flushes every family and starts a new WAL: what the failed
+  // write left in the old one (never in a memtable, never acknowledged) goes
+  // with that file. Still no room: the error stays, the message with it.
+  // RocksDB's own recovery (it watches the free space) may be running:
+  // Resume then answers Busy, and OK once it has finished.
+  if (db_->Resume().ok()) write_error_ = absl::OkStatus();
+}
+
 int64_t EventLogImpl::NextCommitTime() const {
   const int64_t now = options_.now_micros ? options_.now_micros()
                                           : absl::ToUnixMicros(absl::Now());
@@ -110,6 +122,7 @@ EventLogImpl::Completions EventLogImpl::Commit(std::vector<Pending> batch) {
   absl::ReaderMutexLock db_lock(&db_mu_);
   absl::MutexLock commit_lock(&commit_mu_);
   BatchBuilder builder(families_, committed_head_, NextCommitTime(), this);
+  if (absl::IsResourceExhausted(write_error_)) TryResume();
   absl::Status write_status = write_error_;
   uint64_t replays = 0;
   uint64_t conflicts = 0;

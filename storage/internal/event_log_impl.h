@@ -40,6 +40,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "rocksdb/db.h"
 #include "storage/event_log.h"
 #include "storage/internal/batch_builder.h"
@@ -122,6 +124,11 @@ class EventLogImpl final : public EventLog, private CommittedState {
   void TakeBatch(std::vector<Pending>* batch)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   int64_t NextCommitTime() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
+  // After a full disk (write_error_ RESOURCE_EXHAUSTED): asks RocksDB to
+  // resume writing, at most once per kResumeInterval, and clears
+  // write_error_ when it can.
+  void TryResume() ABSL_SHARED_LOCKS_REQUIRED(db_mu_)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(commit_mu_);
   void CacheStreamVersions(
       const absl::flat_hash_map<std::string, uint64_t>& versions)
       ABSL_LOCKS_EXCLUDED(cache_mu_);
@@ -189,8 +196,10 @@ class EventLogImpl final : public EventLog, private CommittedState {
 
   absl::Mutex commit_mu_ ABSL_ACQUIRED_AFTER(db_mu_);
   format::LogHead committed_head_ ABSL_GUARDED_BY(commit_mu_);
-  // Sticky: after a failed write nothing more is written until reopened.
+  // Sticky: after a failed write nothing more is written until reopened;
+  // except after a full disk, which TryResume clears once there is room.
   absl::Status write_error_ ABSL_GUARDED_BY(commit_mu_);
+  absl::Time next_resume_ ABSL_GUARDED_BY(commit_mu_) = absl::InfinitePast();
 
   mutable absl::Mutex cache_mu_ ABSL_ACQUIRED_AFTER(commit_mu_);
   absl::flat_hash_map<std::string, uint64_t> stream_versions_
@@ -208,6 +217,9 @@ class EventLogImpl final : public EventLog, private CommittedState {
   // Stored under mu_ (after the batch is written), loaded lock-free.
   std::atomic<uint64_t> head_position_{0};
 };
+
+// How often appends after a full disk ask RocksDB whether it can resume.
+inline constexpr absl::Duration kResumeInterval = absl::Seconds(1);
 
 // UNAVAILABLE: "event log is closed".
 absl::Status ClosedError();
