@@ -86,12 +86,61 @@ absl::Status ClockIndex::Impl::OpenDatabase() {
 absl::Status ClockIndex::Impl::OpenDatabaseLocked() {
   {
     absl::WriterMutexLock db_lock(&db_mu_);
-    EHCP_RETURN_IF_ERROR(OpenHandlesLocked());
+    absl::Status opened = OpenHandlesLocked();
+    // A full disk: serve the index as it is; the tailer reopens it for
+    // writing once there is room (and a log opened on the same full disk
+    // is read only too: it has nothing new to index).
+    if (absl::IsResourceExhausted(opened) &&
+        OpenHandlesLocked(/*read_only=*/true).ok()) {
+      read_only_ = true;
+      write_error_ = ReadOnlyError(opened);
+      opened = absl::OkStatus();
+    }
+    EHCP_RETURN_IF_ERROR(opened);
   }
   return LoadMeta();
 }
 
-absl::Status ClockIndex::Impl::OpenHandlesLocked() {
+absl::Status ClockIndex::Impl::ReadOnlyError(const absl::Status& cause) const {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "clock index: ", dir_, " is open read-only, the disk being full (",
+      cause.message(), "); it catches up by itself once there is room"));
+}
+
+absl::Status ClockIndex::Impl::ResumeWritesLocked() {
+  if (!read_only_ && !absl::IsResourceExhausted(write_error_)) {
+    return absl::OkStatus();
+  }
+  const absl::Time now = absl::Now();
+  if (now < next_resume_) return write_error_;
+  next_resume_ = now + absl::Seconds(1);
+  if (!read_only_) {
+    absl::ReaderMutexLock db_lock(&db_mu_);
+    if (db_ == nullptr) return ClosedError();
+    // RocksDB flushes and starts a new WAL, dropping what the failed write
+    // left (never published); the batch is applied again from applied_.
+    if (db_->Resume().ok()) write_error_ = absl::OkStatus();
+    return write_error_;
+  }
+  // The index is a projection: queries wait for the swap, and if the
+  // read-only database cannot even be opened again it is unavailable until
+  // the next try.
+  absl::WriterMutexLock db_lock(&db_mu_);
+  CloseDatabaseLocked();
+  if (absl::Status opened = OpenHandlesLocked(); !opened.ok()) {
+    write_error_ = ReadOnlyError(opened);
+    if (absl::Status again = OpenHandlesLocked(/*read_only=*/true);
+        !again.ok()) {
+      return again;
+    }
+    return write_error_;
+  }
+  read_only_ = false;
+  write_error_ = absl::OkStatus();
+  return absl::OkStatus();
+}
+
+absl::Status ClockIndex::Impl::OpenHandlesLocked(bool read_only) {
   rocksdb::DBOptions db_options;
   // The index is written without fsync (it is rebuildable from the log and
   // its checkpoint travels in every batch): after a power cut, recovery
@@ -106,9 +155,12 @@ absl::Status ClockIndex::Impl::OpenHandlesLocked() {
   table.block_cache = rocksdb::NewLRUCache(options_.block_cache_bytes);
   rocksdb::ColumnFamilyOptions family;
   family.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
-  EHCP_RETURN_IF_ERROR(storage::OpenRocksDb(
-      Layout(), dir_, db_options,
-      [&family](const std::string&) { return family; }, &db_, &handles_));
+  auto family_options = [&family](const std::string&) { return family; };
+  EHCP_RETURN_IF_ERROR(
+      read_only ? storage::OpenRocksDbReadOnly(Layout(), dir_, db_options,
+                                               family_options, &db_, &handles_)
+                : storage::OpenRocksDb(Layout(), dir_, db_options,
+                                       family_options, &db_, &handles_));
   families_.late = handles_[1];
   families_.stopped = handles_[2];
   families_.cases = handles_[3];

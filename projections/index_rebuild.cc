@@ -153,6 +153,8 @@ absl::StatusOr<RebuildResult> ClockIndex::Impl::Rebuild() {
     }
     if (error) return FileError(error, "swap in the rebuilt index");
     EHCP_RETURN_IF_ERROR(reopened);
+    read_only_ = false;  // Opened for writing, whatever the old one was.
+    write_error_ = absl::OkStatus();
     EHCP_RETURN_IF_ERROR(LoadMeta());
     absl::MutexLock lock(&mu_);
     damage_ = absl::OkStatus();  // Whatever it was, it is gone.

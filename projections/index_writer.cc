@@ -33,6 +33,7 @@ absl::Status ClockIndex::Impl::CatchUpTo(uint64_t position) {
   absl::MutexLock lock(&apply_mu_);
   if (stopping_.load()) return ClosedError();
   const uint64_t target = std::min(position, log_->HeadPosition());
+  if (applied_ < target) EHCP_RETURN_IF_ERROR(ResumeWritesLocked());
   if (rebuild_until_ != 0 && applied_ < target) {
     // A rebuild interrupted (by Close or a crash) goes on as it began: each
     // case indexed whole in the batch with its last record in the range.
@@ -150,8 +151,9 @@ absl::Status ClockIndex::Impl::ApplyPage(
   const bool rebuilt = rebuild_until_ != 0 && end >= rebuild_until_;
   if (rebuilt) batch.Delete(families_.meta, fmt::kRebuildUntilKey);
   // No fsync: see FORMAT.md, "Durability".
-  EHCP_RETURN_IF_ERROR(FromRocksDb(db_->Write(rocksdb::WriteOptions(), &batch),
-                                   "clock index: write batch"));
+  write_error_ = FromRocksDb(db_->Write(rocksdb::WriteOptions(), &batch),
+                             "clock index: write batch");
+  EHCP_RETURN_IF_ERROR(write_error_);
   applied_ = end;
   if (rebuilt) rebuild_until_ = 0;
   indexed_cases_.store(indexed);

@@ -242,6 +242,9 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
       !status.damage.ok() ? status.damage : status.tailer_error;
   response->set_healthy(problem.ok());
   if (!problem.ok()) response->set_problem(std::string(problem.message()));
+  if (absl::Status writable = log_->WriteStatus(); !writable.ok()) {
+    response->set_log_write_problem(std::string(writable.message()));
+  }
   if (verifier_ != nullptr) {
     const LogVerifier::State v = verifier_->state();
     v1::LogVerification* out = response->mutable_log_verification();

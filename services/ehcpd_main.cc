@@ -91,6 +91,10 @@ int main(int argc, char** argv) {
               (*server)->port(), options.data_dir.c_str(),
               options.sync ? "on" : "off");
   std::fflush(stdout);
+  if (absl::Status writable = (*server)->write_status(); !writable.ok()) {
+    std::fprintf(stderr, "ehcpd: appends are refused for now: %s\n",
+                 writable.ToString().c_str());
+  }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);

@@ -17,6 +17,7 @@
 #include "services/internal/clock_service.h"
 #include "services/internal/executor.h"
 #include "services/internal/index_waits.h"
+#include "services/internal/health_monitor.h"
 #include "services/internal/log_verifier.h"
 #include "storage/event_log.h"
 
@@ -142,8 +143,15 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
         " (address in use or not valid)"));
   }
   server->verifier_->Start();
+  server->health_ = std::make_unique<HealthMonitor>(
+      HealthMonitor::Sources{server->log_.get(), server->index_.get(),
+                             server->verifier_.get()},
+      server->server_->GetHealthCheckService());
+  server->health_->Start();
   return server;
 }
+
+absl::Status EhcpServer::write_status() const { return log_->WriteStatus(); }
 
 EhcpServer::~EhcpServer() { Shutdown(); }
 
@@ -151,6 +159,7 @@ void EhcpServer::Shutdown(absl::Duration grace) {
   absl::MutexLock lock(&shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  if (health_ != nullptr) health_->Stop();
   if (server_ != nullptr) {
     service_->StopSubscriptions();
     // Waits end (UNAVAILABLE) and queued work runs, so that every call

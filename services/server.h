@@ -43,6 +43,7 @@ class CaseCommands;
 class CaseServiceImpl;
 class ClockServiceImpl;
 class Executor;
+class HealthMonitor;
 class IndexWaits;
 class LogVerifier;
 
@@ -101,6 +102,10 @@ class EhcpServer {
   // The port bound (useful with port 0).
   int port() const { return port_; }
 
+  // Whether appends can be written now (storage::EventLog::WriteStatus):
+  // e.g. RESOURCE_EXHAUSTED when the log was opened read-only on a full disk.
+  absl::Status write_status() const;
+
   // Stops accepting calls, ends subscriptions, lets in-flight calls finish
   // (for at most `grace`), then closes the log cleanly. Idempotent.
   void Shutdown(absl::Duration grace = absl::Seconds(10));
@@ -123,6 +128,8 @@ class EhcpServer {
   // The whole log's hash chain, verified in the background after start.
   std::unique_ptr<LogVerifier> verifier_;
   std::unique_ptr<grpc::Server> server_;
+  // Per-service health, and resuming appends after a full disk.
+  std::unique_ptr<HealthMonitor> health_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;

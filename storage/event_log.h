@@ -234,7 +234,10 @@ class EventLog {
   // on disk is changed), UNAVAILABLE
   // if the database is open elsewhere (in this or another process) or the
   // disk fails, INVALID_ARGUMENT for an empty `dir`, and the errno's code
-  // (e.g. PERMISSION_DENIED) if the directory cannot be created.
+  // (e.g. PERMISSION_DENIED) if the directory cannot be created. On a full
+  // disk an existing log opens read only: reads are served, appends are
+  // refused RESOURCE_EXHAUSTED (WriteStatus) until there is room and the log
+  // reopens itself for writing (ResumeWrites); a new log cannot be created.
   static absl::StatusOr<std::unique_ptr<EventLog>> Open(const std::string& dir,
                                                         const Options& options);
 
@@ -358,6 +361,22 @@ class EventLog {
 
   // Counters since Open. Cheap; safe at any time, also after Close().
   virtual Stats GetStats() const = 0;
+
+  // Whether appends can be written now: OK, or the error they are refused
+  // with — RESOURCE_EXHAUSTED while the disk is full (also when the log was
+  // opened read-only on a full disk), the sticky error of another failed
+  // write, or UNAVAILABLE once closed. Cheap (no I/O, no wait for a
+  // commit); for health and metrics.
+  virtual absl::Status WriteStatus() const = 0;
+
+  // After a full disk (WriteStatus() RESOURCE_EXHAUSTED): tries, at most
+  // once a second, to make the log writable again — RocksDB's Resume, or
+  // for a log opened read-only a reopen for writing — and returns
+  // WriteStatus(). Appends try the same before they are refused; a server
+  // calls this periodically so that an idle log resumes too. May do I/O
+  // and wait for a commit in progress: not for callback threads. Otherwise
+  // just WriteStatus().
+  virtual absl::Status ResumeWrites() = 0;
 
   // Waits for the group commit in progress (its callers get its outcome),
   // fails still-queued appends with UNAVAILABLE, calls pending NotifyAfter

@@ -15,6 +15,7 @@
 #include "rocksdb/filter_policy.h"
 #include "rocksdb/options.h"
 #include "rocksdb/table.h"
+#include "storage/absl_string_view.h"
 #include "storage/hash.h"
 #include "storage/internal/event_log_impl.h"
 #include "storage/internal/info_log.h"
@@ -83,21 +84,10 @@ absl::StatusOr<format::LogHead> RecoverableHead(
         family_options) {
   rocksdb::DBOptions options = base;
   options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
-  // Our LOG writer, as OpenRocksDb's: RocksDB's own would rotate the LOG
-  // file (and abort on a full disk).
-  if (options.info_log == nullptr && options.env == rocksdb::Env::Default()) {
-    options.info_log = NewInfoLog(dir);
-  }
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-  for (const std::string& name : Layout().families) {
-    descriptors.emplace_back(name, family_options(name));
-  }
-  rocksdb::DB* raw = nullptr;
+  std::unique_ptr<rocksdb::DB> db;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  EHCP_RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::OpenForReadOnly(options, dir, descriptors, &handles, &raw),
-      "event log: read-only recovery"));
-  std::unique_ptr<rocksdb::DB> db(raw);
+  EHCP_RETURN_IF_ERROR(
+      OpenRocksDbReadOnly(Layout(), dir, options, family_options, &db, &handles));
   absl::StatusOr<format::LogHead> head = format::LogHead();
   std::string value;
   const rocksdb::Status got = db->Get(rocksdb::ReadOptions(),
@@ -116,6 +106,13 @@ absl::StatusOr<format::LogHead> RecoverableHead(
 
 absl::Status ClosedError() {
   return absl::UnavailableError("event log is closed");
+}
+
+absl::Status ReadOnlyError(std::string_view dir, const absl::Status& cause) {
+  return absl::ResourceExhaustedError(absl::StrCat(
+      "event log: ", ToAbsl(dir), " is open read-only, the disk being full (",
+      cause.message(),
+      "); reads go on, and appends resume by themselves once there is room"));
 }
 
 EventLogImpl::EventLogImpl(std::string dir, const Options& options,
@@ -148,23 +145,22 @@ absl::StatusOr<std::unique_ptr<EventLog>> EventLogImpl::OpenWithEnv(
 }
 
 absl::Status EventLogImpl::OpenDatabase() {
-  rocksdb::DBOptions db_options;
-  if (env_ != nullptr) db_options.env = env_;
+  if (env_ != nullptr) db_options_.env = env_;
   // A torn last write is a batch nobody was told of: dropped. Damage
   // anywhere else in the WAL may hide acknowledged batches after it, and
   // refuses the open (FORMAT.md, "Recovery").
-  db_options.wal_recovery_mode =
+  db_options_.wal_recovery_mode =
       rocksdb::WALRecoveryMode::kTolerateCorruptedTailRecords;
   // Every family flushes at one sequence number, so the SST files never run
   // ahead of one another or of the WAL.
-  db_options.atomic_flush = true;
-  db_options.max_open_files = options_.max_open_files;
-  db_options.max_background_jobs = 2;
-  db_options.keep_log_file_num = 4;
+  db_options_.atomic_flush = true;
+  db_options_.max_open_files = options_.max_open_files;
+  db_options_.max_background_jobs = 2;
+  db_options_.keep_log_file_num = 4;
 
   std::shared_ptr<rocksdb::Cache> cache =
       rocksdb::NewLRUCache(options_.block_cache_bytes);
-  auto family_options = [&cache](const std::string& name) {
+  family_options_ = [cache](const std::string& name) {
     // Bloom filters where reads are point look-ups that usually miss or hit
     // by key: stream heads and idempotency keys.
     const bool bloom =
@@ -174,7 +170,7 @@ absl::Status EventLogImpl::OpenDatabase() {
 
   if (options_.recover_to.has_value()) {
     absl::StatusOr<format::LogHead> recoverable =
-        RecoverableHead(dir_, db_options, family_options);
+        RecoverableHead(dir_, db_options_, family_options_);
     if (!recoverable.ok()) return recoverable.status();
     if (recoverable->position != *options_.recover_to) {
       return absl::FailedPreconditionError(absl::StrCat(
@@ -182,19 +178,31 @@ absl::Status EventLogImpl::OpenDatabase() {
           recoverable->position, ", not 1-", *options_.recover_to,
           "; nothing was changed"));
     }
-    db_options.wal_recovery_mode =
+    db_options_.wal_recovery_mode =
         rocksdb::WALRecoveryMode::kPointInTimeRecovery;
   }
   absl::MutexLock db_lock(&db_mu_);
   absl::MutexLock commit_lock(&commit_mu_);
-  if (absl::Status opened = OpenRocksDb(Layout(), dir_, db_options,
-                                        family_options, &db_, &handles_);
-      !opened.ok()) {
+  absl::Status opened = OpenRocksDb(Layout(), dir_, db_options_,
+                                    family_options_, &db_, &handles_);
+  if (absl::IsResourceExhausted(opened) && !options_.recover_to.has_value()) {
+    // A full disk: RocksDB cannot write what opening writes (a flush of the
+    // WAL, a new MANIFEST). Serve the log as it is, read only, and reopen
+    // it for writing once there is room (ResumeWrites).
+    if (OpenRocksDbReadOnly(Layout(), dir_, db_options_, family_options_,
+                            &db_, &handles_)
+            .ok()) {
+      read_only_.store(true);
+      write_error_ = ReadOnlyError(dir_, opened);
+      opened = absl::OkStatus();
+    }
+  }
+  if (!opened.ok()) {
     if (!absl::IsDataLoss(opened)) return opened;
     // Damaged: say what can still be vouched for, and change nothing.
     rocksdb::Env* env = env_ != nullptr ? env_ : rocksdb::Env::Default();
     absl::StatusOr<format::LogHead> recoverable =
-        RecoverableHead(dir_, db_options, family_options);
+        RecoverableHead(dir_, db_options_, family_options_);
     return absl::DataLossError(absl::StrCat(
         "event log: ", dir_, " is damaged and was not opened (",
         opened.message(), "; write-ahead log files: ", WalFiles(dir_, env),
@@ -214,6 +222,39 @@ absl::Status EventLogImpl::OpenDatabase() {
             : "",
         " (storage/FORMAT.md, \"Opening and recovery\")."));
   }
+  return UseOpenedDatabase();
+}
+
+void EventLogImpl::ReopenWritable() {
+  absl::MutexLock db_lock(&db_mu_);  // Readers wait for the swap.
+  absl::MutexLock commit_lock(&commit_mu_);
+  if (!read_only_.load() || db_ == nullptr) return;
+  const absl::Time now = absl::Now();
+  if (now < next_resume_) return;
+  next_resume_ = now + kResumeInterval;
+  // Opened beside the read-only instance (which holds no lock on the
+  // directory), so that a failure leaves the log readable as it was.
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  if (absl::Status opened = OpenRocksDb(Layout(), dir_, db_options_,
+                                        family_options_, &db, &handles);
+      !opened.ok()) {
+    write_error_ = ReadOnlyError(dir_, opened);
+    absl::MutexLock lock(&mu_);
+    write_state_ = write_error_;
+    return;
+  }
+  CloseRocksDb(&db_, &handles_);
+  db_ = std::move(db);
+  handles_ = std::move(handles);
+  read_only_.store(false);
+  // Nothing was written meanwhile: the head read again is the one served.
+  write_error_ = UseOpenedDatabase();
+  absl::MutexLock lock(&mu_);
+  write_state_ = write_error_;
+}
+
+absl::Status EventLogImpl::UseOpenedDatabase() {
   families_.log = handles_[1];
   families_.streams = handles_[2];
   families_.heads = handles_[3];
@@ -265,6 +306,7 @@ absl::Status EventLogImpl::LoadMeta() {
   committed_head_ = head;
   absl::MutexLock lock(&mu_);
   head_position_.store(head.position, std::memory_order_release);
+  write_state_ = write_error_;
   return absl::OkStatus();
 }
 

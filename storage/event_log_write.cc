@@ -78,6 +78,9 @@ void EventLogImpl::CommitWhileQueued() {
       }
       TakeBatch(&batch);
     }
+    // Opened read only on a full disk: try (at most once per
+    // kResumeInterval) to reopen for writing before this batch.
+    if (read_only_.load(std::memory_order_relaxed)) ReopenWritable();
     RunCompletions(Commit(std::move(batch)));
     absl::MutexLock lock(&mu_);
     --completers_;
@@ -110,6 +113,31 @@ void EventLogImpl::TryResume() {
   // RocksDB's own recovery (it watches the free space) may be running:
   // Resume then answers Busy, and OK once it has finished.
   if (db_->Resume().ok()) write_error_ = absl::OkStatus();
+}
+
+absl::Status EventLogImpl::ResumeWrites() {
+  if (absl::Status state = WriteStatus();
+      !absl::IsResourceExhausted(state)) {
+    return state;
+  }
+  if (read_only_.load()) {
+    ReopenWritable();
+  } else {
+    absl::ReaderMutexLock db_lock(&db_mu_);
+    absl::MutexLock commit_lock(&commit_mu_);
+    if (db_ != nullptr && absl::IsResourceExhausted(write_error_)) {
+      TryResume();
+    }
+    absl::MutexLock lock(&mu_);
+    write_state_ = write_error_;
+  }
+  return WriteStatus();
+}
+
+absl::Status EventLogImpl::WriteStatus() const {
+  absl::MutexLock lock(&mu_);
+  if (closed_) return ClosedError();
+  return write_state_;
 }
 
 int64_t EventLogImpl::NextCommitTime() const {
@@ -167,6 +195,7 @@ EventLogImpl::Completions EventLogImpl::Commit(std::vector<Pending> batch) {
       stats_.max_batch_appends =
           std::max<uint64_t>(stats_.max_batch_appends, batch.size());
     }
+    write_state_ = write_error_;
     if (!write_status.ok() && !builder.empty()) ++stats_.failed_writes;
     stats_.replays += write_status.ok() ? replays : 0;
     stats_.conflicts += write_status.ok() ? conflicts : 0;

@@ -31,12 +31,15 @@ absl::Status CheckColumnFamilies(const RocksDbLayout& layout,
   return absl::OkStatus();
 }
 
-absl::Status OpenRocksDb(
+namespace {
+
+// OpenRocksDb and OpenRocksDbReadOnly.
+absl::Status Open(
     const RocksDbLayout& layout, const std::string& dir,
     rocksdb::DBOptions options,
     const std::function<rocksdb::ColumnFamilyOptions(const std::string&)>&
         family_options,
-    std::unique_ptr<rocksdb::DB>* db,
+    bool read_only, std::unique_ptr<rocksdb::DB>* db,
     std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
   EHCP_RETURN_IF_ERROR(CheckColumnFamilies(layout, dir, options));
   // RocksDB's own LOG writer aborts the process after a failed write (a
@@ -44,8 +47,8 @@ absl::Status OpenRocksDb(
   if (options.info_log == nullptr && options.env == rocksdb::Env::Default()) {
     options.info_log = NewInfoLog(dir);
   }
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
+  options.create_if_missing = !read_only;
+  options.create_missing_column_families = !read_only;
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const std::string& name : layout.families) {
     descriptors.emplace_back(name, family_options(name));
@@ -53,11 +56,38 @@ absl::Status OpenRocksDb(
   rocksdb::DB* opened = nullptr;
   std::vector<rocksdb::ColumnFamilyHandle*> opened_handles;
   EHCP_RETURN_IF_ERROR(FromRocksDb(
-      rocksdb::DB::Open(options, dir, descriptors, &opened_handles, &opened),
-      absl::StrCat(layout.name, ": open ", dir)));
+      read_only ? rocksdb::DB::OpenForReadOnly(options, dir, descriptors,
+                                               &opened_handles, &opened)
+                : rocksdb::DB::Open(options, dir, descriptors,
+                                    &opened_handles, &opened),
+      absl::StrCat(layout.name, ": open ", dir, read_only ? " read-only" : "")));
   db->reset(opened);
   *handles = std::move(opened_handles);
   return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status OpenRocksDb(
+    const RocksDbLayout& layout, const std::string& dir,
+    rocksdb::DBOptions options,
+    const std::function<rocksdb::ColumnFamilyOptions(const std::string&)>&
+        family_options,
+    std::unique_ptr<rocksdb::DB>* db,
+    std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
+  return Open(layout, dir, std::move(options), family_options,
+              /*read_only=*/false, db, handles);
+}
+
+absl::Status OpenRocksDbReadOnly(
+    const RocksDbLayout& layout, const std::string& dir,
+    rocksdb::DBOptions options,
+    const std::function<rocksdb::ColumnFamilyOptions(const std::string&)>&
+        family_options,
+    std::unique_ptr<rocksdb::DB>* db,
+    std::vector<rocksdb::ColumnFamilyHandle*>* handles) {
+  return Open(layout, dir, std::move(options), family_options,
+              /*read_only=*/true, db, handles);
 }
 
 absl::Status CheckFormatVersion(

@@ -86,9 +86,22 @@ absl::Status OpenRocksDb(
     std::unique_ptr<rocksdb::DB>* db,
     std::vector<rocksdb::ColumnFamilyHandle*>* handles);
 
+// Opens the database in `dir` read only, as it is on disk (its write-ahead
+// log replayed in memory; nothing written, so it opens on a full disk):
+// the families are checked as by OpenRocksDb, and a missing database is an
+// error. "<name>: open <dir> read-only: ...".
+absl::Status OpenRocksDbReadOnly(
+    const RocksDbLayout& layout, const std::string& dir,
+    rocksdb::DBOptions options,
+    const std::function<rocksdb::ColumnFamilyOptions(const std::string&)>&
+        family_options,
+    std::unique_ptr<rocksdb::DB>* db,
+    std::vector<rocksdb::ColumnFamilyHandle*>* handles);
+
 // Reads the format version of a database opened with OpenRocksDb. A new
 // database (no version, no key in layout.data_families) gets
-// layout.format_version, written with `write_options`. FAILED_PRECONDITION
+// layout.format_version, written with `write_options` (an error when the
+// database was opened read only). FAILED_PRECONDITION
 // when it has keys but no version ("<name>: <dir> has <data_noun> but no
 // format version") or another version ("<name>: <dir> has format version
 // 3; this build reads only version 2 (<on_other_version>)"); DATA_LOSS when

@@ -642,6 +642,9 @@ std::string ProjectionStatusText(const v1::GetProjectionStatusResponse& r) {
       {"health", r.healthy() ? std::string("healthy")
                              : absl::StrCat("NOT HEALTHY: ", r.problem())},
       {"log chain", LogVerificationText(r.log_verification())},
+      {"appends", r.log_write_problem().empty()
+                      ? std::string("written")
+                      : absl::StrCat("REFUSED: ", r.log_write_problem())},
   });
 }
 

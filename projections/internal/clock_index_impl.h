@@ -79,8 +79,17 @@ class ClockIndex::Impl {
   absl::Status OpenDatabase();
   absl::Status OpenDatabaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
   void CloseDatabaseLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
-  // Opens the RocksDB database and its families (no meta read).
-  absl::Status OpenHandlesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // Opens the RocksDB database and its families (no meta read); read only
+  // (nothing written: it opens on a full disk) with `read_only`.
+  absl::Status OpenHandlesLocked(bool read_only = false)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // After a full disk — opened read only (read_only_), or a write refused
+  // RESOURCE_EXHAUSTED — tries, at most once per second, to write again:
+  // reopens for writing, or RocksDB's Resume. OK once writable; otherwise
+  // the error for the tailer. Nothing to do (OK) in other states.
+  absl::Status ResumeWritesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_);
+  // RESOURCE_EXHAUSTED: open read-only for a full disk (`cause`).
+  absl::Status ReadOnlyError(const absl::Status& cause) const;
   void StartTailer();
   bool WaitForCheckpoint(uint64_t position, absl::Time deadline) const;
   uint64_t NotifyAtCheckpoint(uint64_t position,
@@ -176,6 +185,11 @@ class ClockIndex::Impl {
   // Durable state, as of the last batch written.
   uint64_t applied_ ABSL_GUARDED_BY(apply_mu_) = 0;
   uint64_t rebuild_until_ ABSL_GUARDED_BY(apply_mu_) = 0;
+  // Opened read only because the disk was full; ResumeWritesLocked reopens.
+  bool read_only_ ABSL_GUARDED_BY(apply_mu_) = false;
+  // The last batch's write, and when ResumeWritesLocked may next try.
+  absl::Status write_error_ ABSL_GUARDED_BY(apply_mu_);
+  absl::Time next_resume_ ABSL_GUARDED_BY(apply_mu_) = absl::InfinitePast();
 
   mutable absl::Mutex db_mu_ ABSL_ACQUIRED_BEFORE(mu_);
   std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mu_);

@@ -29,6 +29,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -87,6 +88,8 @@ class EventLogImpl final : public EventLog, private CommittedState {
   absl::Status VerifyChain(uint64_t from_position,
                            uint64_t to_position) const override;
   Stats GetStats() const override;
+  absl::Status WriteStatus() const override;
+  absl::Status ResumeWrites() override;
   void Close() override;
 
  private:
@@ -107,7 +110,15 @@ class EventLogImpl final : public EventLog, private CommittedState {
 
   // event_log_open.cc
   absl::Status OpenDatabase() ABSL_LOCKS_EXCLUDED(db_mu_, commit_mu_);
+  // After db_ and handles_ are set: the families, then LoadMeta.
+  absl::Status UseOpenedDatabase()
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_, commit_mu_);
   absl::Status LoadMeta() ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_, commit_mu_);
+  // Opened read only on a full disk (read_only_): opens the database for
+  // writing beside the read-only one, at most once per kResumeInterval, and
+  // swaps it in; on failure the read-only one stays and write_error_ says
+  // why.
+  void ReopenWritable() ABSL_LOCKS_EXCLUDED(db_mu_, commit_mu_, mu_);
   // Number of completion rounds of this log running on the calling thread
   // (so that Close() from a callback does not wait for itself).
   int CompletionDepthOnThisThread() const;
@@ -188,6 +199,13 @@ class EventLogImpl final : public EventLog, private CommittedState {
   const std::string dir_;
   const Options options_;
   rocksdb::Env* const env_;  // Null: RocksDB's default.
+  // Set by OpenDatabase, then read only (by ReopenWritable).
+  rocksdb::DBOptions db_options_;
+  std::function<rocksdb::ColumnFamilyOptions(const std::string&)>
+      family_options_;
+  // Opened with OpenForReadOnly because the disk was full (write_error_
+  // then says so); cleared by ReopenWritable.
+  std::atomic<bool> read_only_{false};
 
   mutable absl::Mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mu_);
@@ -213,6 +231,8 @@ class EventLogImpl final : public EventLog, private CommittedState {
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool importing_ ABSL_GUARDED_BY(mu_) = false;
   PositionWaiters waiters_ ABSL_GUARDED_BY(mu_);
+  // write_error_ as of the last commit or reopen, for WriteStatus.
+  absl::Status write_state_ ABSL_GUARDED_BY(mu_);
   Stats stats_ ABSL_GUARDED_BY(mu_);
   // Stored under mu_ (after the batch is written), loaded lock-free.
   std::atomic<uint64_t> head_position_{0};
@@ -223,6 +243,10 @@ inline constexpr absl::Duration kResumeInterval = absl::Seconds(1);
 
 // UNAVAILABLE: "event log is closed".
 absl::Status ClosedError();
+
+// RESOURCE_EXHAUSTED: `dir` is open read-only because the disk was full
+// (`cause`), and appends resume once there is room.
+absl::Status ReadOnlyError(std::string_view dir, const absl::Status& cause);
 
 }  // namespace ehcp::storage
 

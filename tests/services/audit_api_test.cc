@@ -246,6 +246,16 @@ TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
     EXPECT_EQ(s.log_verification().first_bad_position(),
               static_cast<int64_t>(victim));
   }
+  // And health says so, per service (judged once a second), while the
+  // server as a whole goes on serving what it can.
+  const absl::Time give_up = absl::Now() + absl::Seconds(10);
+  while (HealthOf(server_->channel(), "ehcp.v1.CaseService") != 2 &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.CaseService"), 2);
+  EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.ClockService"), 2);
+  EXPECT_EQ(HealthOf(server_->channel(), ""), 1);
   // Before the damage, the chain holds.
   v1::VerifyLogRequest before;
   before.set_to_position(static_cast<int64_t>(victim) - 1);

@@ -3,7 +3,6 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 #include "tests/services/journey_builder.h"
 
@@ -300,35 +299,11 @@ TEST_F(CaseApiTest, OversizedMessageIsRefusedAndWritesNothing) {
   EXPECT_EQ(HeadPosition(), 1);
 }
 
-TEST_F(CaseApiTest, HealthCheckReportsServing) {
-  grpc::GenericStub generic(server_->channel());
-  grpc::ClientContext context;
-  grpc::ByteBuffer request_bytes;  // an empty HealthCheckRequest
-  grpc::Slice empty("");
-  request_bytes = grpc::ByteBuffer(&empty, 1);
-  grpc::ByteBuffer reply;
-  grpc::Status status;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check",
-                    grpc::StubOptions(), &request_bytes, &reply,
-                    [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = s;
-                      done = true;
-                      cv.notify_one();
-                    });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  std::vector<grpc::Slice> slices;
-  ASSERT_TRUE(reply.Dump(&slices).ok());
-  std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  }
-  EXPECT_EQ(bytes, std::string("\x08\x01", 2));  // status: SERVING
+TEST_F(CaseApiTest, HealthIsServingForTheServerAndEachService) {
+  EXPECT_EQ(HealthOf(server_->channel(), ""), 1);
+  EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.CaseService"), 1);
+  EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.ClockService"), 1);
+  EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.NoSuchService"), -1);
 }
 
 }  // namespace

@@ -2,10 +2,13 @@
 
 #include <stdlib.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "grpcpp/generic/generic_stub.h"
 #include "gtest/gtest.h"
 
 namespace ehcp::testing {
@@ -163,6 +166,50 @@ std::string TestServer::OpenCase(const std::string& ref,
   grpc::Status status = stub_->OpenCase(&context, request, &response);
   EXPECT_TRUE(status.ok()) << status.error_message();
   return response.case_id();
+}
+
+int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
+             const std::string& service) {
+  // HealthCheckRequest{service = 1}, written by hand: the health proto's
+  // generated code is not in Debian's packages.
+  std::string request;
+  if (!service.empty()) {
+    request.push_back('\x0a');
+    request.push_back(static_cast<char>(service.size()));
+    request += service;
+  }
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_bytes(&slice, 1);
+  grpc::ByteBuffer reply;
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::Status status;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check",
+                    grpc::StubOptions(), &request_bytes, &reply,
+                    [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = s;
+                      done = true;
+                      cv.notify_one();
+                    });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  if (!status.ok()) return -1;
+  std::vector<grpc::Slice> slices;
+  if (!reply.Dump(&slices).ok()) return -1;
+  std::string bytes;
+  for (const grpc::Slice& s : slices) {
+    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  // HealthCheckResponse{status = 1}: absent is 0 (UNKNOWN).
+  if (bytes.empty()) return 0;
+  if (bytes.size() != 2 || bytes[0] != '\x08') return -1;
+  return bytes[1];
 }
 
 }  // namespace ehcp::testing

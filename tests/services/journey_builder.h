@@ -42,6 +42,12 @@ std::map<std::string, v1::Clock> ClocksAsOf(v1::ClockService::Stub& clocks,
                                             const std::string& case_id,
                                             const std::string& as_of);
 
+// What grpc.health.v1.Health/Check answers for `service` ("" is the
+// server as a whole): 1 SERVING, 2 NOT_SERVING; -1 when the call fails
+// (e.g. NOT_FOUND for a service health is not reported for).
+int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
+             const std::string& service);
+
 // A fresh temporary directory, removed with the object.
 class TempDir {
  public:

@@ -282,10 +282,11 @@ class SmallDisk {
   bool mounted_ = false;
 };
 
-// Runs ehcpd on `data_dir` until it exits or says it is listening (then
-// stops it with SIGTERM); returns its wait status and what it wrote to
-// stderr.
-std::pair<int, std::string> RunEhcpdOnce(const std::string& data_dir) {
+// Runs ehcpd on `data_dir` until it exits, or has written `enough` to
+// stderr (when not empty), or 20 s pass (then stops it with SIGTERM);
+// returns its wait status and what it wrote to stderr.
+std::pair<int, std::string> RunEhcpdOnce(const std::string& data_dir,
+                                         const std::string& enough = "") {
   int stderr_fd = -1;
   const pid_t pid = SpawnEhcpd(data_dir, STDERR_FILENO, &stderr_fd);
   std::string said;
@@ -300,6 +301,7 @@ std::pair<int, std::string> RunEhcpdOnce(const std::string& data_dir) {
     }
     if (waitpid(pid, &status, WNOHANG) == pid) break;
     status = -1;
+    if (!enough.empty() && said.find(enough) != std::string::npos) break;
   }
   if (status == -1) {
     kill(pid, SIGTERM);
@@ -366,12 +368,13 @@ TEST(ProcessTest, AFullDiskRefusesAppendsWithoutAbortingAndLosesNothing) {
     EXPECT_EQ(WEXITSTATUS(status), 0);
   }
   {
-    // The disk is still full: no abort, and a message that says why.
-    const auto [status, said] = RunEhcpdOnce(data);
+    // The disk is still full: it starts (read-only), no abort, and says why
+    // appends are refused.
+    const auto [status, said] = RunEhcpdOnce(data, "resume by themselves");
     EXPECT_FALSE(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT) << said;
-    if (said.find("listening") == std::string::npos) {
-      EXPECT_NE(said.find("No space left"), std::string::npos) << said;
-    }
+    EXPECT_NE(said.find("appends are refused for now"), std::string::npos)
+        << said;
+    EXPECT_NE(said.find("No space left"), std::string::npos) << said;
   }
   ASSERT_TRUE(disk.Grow(64));
   EhcpdProcess after(data);
@@ -696,6 +699,96 @@ TEST(ProcessTest, AppendsResumeByThemselvesOnceTheFullDiskHasRoom) {
   }
   EXPECT_EQ(status.lag(), 0);
   EXPECT_TRUE(status.healthy()) << status.problem();
+}
+
+// Started on a disk that is already full (after a kill -9 at the moment it
+// filled), ehcpd serves read-only: reads, clocks and reports answer, appends
+// are refused RESOURCE_EXHAUSTED naming the data directory, and health says
+// CaseService NOT_SERVING. Once there is room it becomes writable by itself
+// — with no append to prompt it — and nothing is lost or doubled.
+TEST(ProcessTest, StartsReadOnlyOnAFullDiskAndBecomesWritableByItselfWithRoom) {
+  TempDir dir;
+  SmallDisk disk(dir.path() + "/disk", 3);
+  if (!disk.mounted()) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << strerror(errno);
+  }
+  const std::string data = dir.path() + "/disk/data";
+  std::string id;
+  size_t acknowledged = 0;
+  {
+    EhcpdProcess ehcpd(data);
+    auto stub = v1::CaseService::NewStub(ehcpd.channel());
+    id = OpenAndAssess(*stub, "FULL-3");
+    acknowledged = 3;
+    const grpc::Status refused = FillDisk(*stub, id, &acknowledged);
+    ASSERT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << refused.error_message();
+  }  // kill -9 on the full disk
+  EhcpdProcess ehcpd(data);
+  auto stub = v1::CaseService::NewStub(ehcpd.channel());
+  auto clocks = v1::ClockService::NewStub(ehcpd.channel());
+  EXPECT_EQ(ReadCase(*stub, id).size(), acknowledged);
+  EXPECT_FALSE(ClocksAsOf(*clocks, id, "2024-06-01").empty());
+  {
+    grpc::ClientContext context;
+    v1::AppendEventsResponse response;
+    const grpc::Status status = stub->AppendEvents(
+        &context, AppendRequest(id, {AskAdvice("2024-02-11", "RO")}),
+        &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+    EXPECT_NE(status.error_message().find("read-only"), std::string::npos)
+        << status.error_message();
+    EXPECT_NE(status.error_message().find(data), std::string::npos)
+        << status.error_message();
+  }
+  EXPECT_EQ(HealthOf(ehcpd.channel(), ""), 1);
+  EXPECT_EQ(HealthOf(ehcpd.channel(), "ehcp.v1.CaseService"), 2);
+  EXPECT_EQ(HealthOf(ehcpd.channel(), "ehcp.v1.ClockService"), 1);
+  v1::GetProjectionStatusResponse status = ProjectionStatus(*clocks);
+  EXPECT_NE(status.log_write_problem().find("read-only"), std::string::npos)
+      << status.log_write_problem();
+  EXPECT_EQ(status.lag(), 0);
+
+  ASSERT_TRUE(disk.Grow(512));
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  while (HealthOf(ehcpd.channel(), "ehcp.v1.CaseService") != 1 &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  ASSERT_EQ(HealthOf(ehcpd.channel(), "ehcp.v1.CaseService"), 1)
+      << "not writable again: " << ProjectionStatus(*clocks).log_write_problem();
+  EXPECT_EQ(ProjectionStatus(*clocks).log_write_problem(), "");
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext context;
+    v1::AppendEventsResponse response;
+    ASSERT_TRUE(stub->AppendEvents(
+                        &context,
+                        AppendRequest(id, {AskAdvice("2024-02-12",
+                                                     absl::StrCat("W", i))}),
+                        &response)
+                    .ok());
+    acknowledged += 1;
+  }
+  const std::vector<v1::Event> events = ReadCase(*stub, id);
+  ASSERT_EQ(events.size(), acknowledged);
+  for (size_t i = 0; i < events.size(); ++i) {
+    EXPECT_EQ(events[i].case_version(), static_cast<int64_t>(i + 1));
+  }
+  status = ProjectionStatus(*clocks);
+  const absl::Time caught_up = absl::Now() + absl::Seconds(20);
+  while (status.lag() != 0 && absl::Now() < caught_up) {
+    absl::SleepFor(absl::Milliseconds(100));
+    status = ProjectionStatus(*clocks);
+  }
+  EXPECT_EQ(status.lag(), 0);
+  EXPECT_TRUE(status.healthy()) << status.problem();
+  grpc::ClientContext verify_context;
+  auto reader = stub->VerifyLog(&verify_context, v1::VerifyLogRequest());
+  v1::VerifyLogResponse verdict;
+  while (reader->Read(&verdict)) {
+  }
+  ASSERT_TRUE(reader->Finish().ok());
+  EXPECT_TRUE(verdict.done() && verdict.intact()) << verdict.problem();
 }
 
 }  // namespace

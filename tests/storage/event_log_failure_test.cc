@@ -1,10 +1,14 @@
 // A write that RocksDB refuses: the whole batch fails, nothing more is
 // written until the log is reopened, and reopening finds the log intact.
+// A full disk at open: the log opens read-only and reopens for writing
+// once there is room.
 #include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "rocksdb/env.h"
 #include "storage/event_log.h"
@@ -61,6 +65,76 @@ class FailingWalEnv : public rocksdb::EnvWrapper {
 
   std::atomic<bool> fail{false};
 };
+
+// A disk with no room: no file can be created while *full is set.
+class FullDiskEnv : public rocksdb::EnvWrapper {
+ public:
+  FullDiskEnv() : rocksdb::EnvWrapper(rocksdb::Env::Default()) {}
+  const char* Name() const override { return "FullDiskEnv"; }
+
+  rocksdb::Status NewWritableFile(const std::string& name,
+                                  std::unique_ptr<rocksdb::WritableFile>* file,
+                                  const rocksdb::EnvOptions& options) override {
+    if (full.load()) return rocksdb::Status::NoSpace("injected full disk");
+    return target()->NewWritableFile(name, file, options);
+  }
+
+  std::atomic<bool> full{false};
+};
+
+TEST(WriteFailureTest, ALogOpenedOnAFullDiskServesReadsAndBecomesWritableWithRoom) {
+  ScopedTempDir dir;
+  FullDiskEnv env;
+  {
+    std::unique_ptr<EventLog> log = OpenOrDie(dir.path());
+    ASSERT_TRUE(log->Append(MakeRequest("s", ExpectedVersion::Any(), 3)).ok());
+  }
+  env.full = true;
+  absl::StatusOr<std::unique_ptr<EventLog>> opened =
+      EventLogImpl::OpenWithEnv(dir.path(), {}, &env);
+  ASSERT_TRUE(opened.ok()) << opened.status();
+  EventLog& log = **opened;
+  EXPECT_EQ(log.HeadPosition(), 3u);
+  EXPECT_EQ(log.ReadAll(0, 0)->size(), 3u);
+  EXPECT_TRUE(log.VerifyChain(0, 0).ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(log.WriteStatus())) << log.WriteStatus();
+  EXPECT_NE(log.WriteStatus().message().find("read-only"),
+            absl::string_view::npos)
+      << log.WriteStatus();
+  absl::StatusOr<AppendResult> refused =
+      log.Append(MakeRequest("s", ExpectedVersion::Exact(3)));
+  EXPECT_TRUE(absl::IsResourceExhausted(refused.status())) << refused.status();
+  EXPECT_EQ(log.HeadPosition(), 3u);
+
+  // Room again: within a second (one try a second), writable, from the head.
+  env.full = false;
+  absl::Status writable = log.ResumeWrites();
+  for (int i = 0; i < 30 && !writable.ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    writable = log.ResumeWrites();
+  }
+  ASSERT_TRUE(writable.ok()) << writable;
+  EXPECT_TRUE(log.WriteStatus().ok());
+  absl::StatusOr<AppendResult> next =
+      log.Append(MakeRequest("s", ExpectedVersion::Exact(3)));
+  ASSERT_TRUE(next.ok()) << next.status();
+  EXPECT_EQ(next->first_position, 4u);
+  EXPECT_TRUE(log.VerifyChain(0, 0).ok());
+  log.Close();
+
+  std::unique_ptr<EventLog> reopened = OpenOrDie(dir.path());
+  EXPECT_EQ(reopened->HeadPosition(), 4u);
+  EXPECT_TRUE(reopened->VerifyChain(0, 0).ok());
+}
+
+TEST(WriteFailureTest, ANewLogCannotBeCreatedOnAFullDisk) {
+  ScopedTempDir dir;
+  FullDiskEnv env;
+  env.full = true;
+  absl::StatusOr<std::unique_ptr<EventLog>> opened =
+      EventLogImpl::OpenWithEnv(dir.path() + "/log", {}, &env);
+  EXPECT_TRUE(absl::IsResourceExhausted(opened.status())) << opened.status();
+}
 
 TEST(WriteFailureTest, FailedWriteFailsTheBatchAndStopsTheLogUntilReopened) {
   ScopedTempDir dir;

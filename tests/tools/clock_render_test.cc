@@ -319,11 +319,21 @@ TEST(ClockRenderTest, ProjectionStatusSaysTheLag) {
             "indexed cases  14\n"
             "rebuild        none running\n"
             "health         healthy\n"
-            "log chain      not verified\n");
+            "log chain      not verified\n"
+            "appends        written\n");
   r.set_checkpoint(125);
   r.set_lag(0);
   EXPECT_THAT(ProjectionStatusText(r), HasSubstr("lag            0 (up to "
                                                  "date)\n"));
+}
+
+TEST(ClockRenderTest, ProjectionStatusSaysWhyAppendsAreRefused) {
+  v1::GetProjectionStatusResponse r;
+  r.set_healthy(true);
+  r.set_log_write_problem("event log: /data/log is open read-only");
+  EXPECT_THAT(ProjectionStatusText(r),
+              HasSubstr("appends        REFUSED: event log: /data/log is "
+                        "open read-only\n"));
 }
 
 TEST(ClockRenderTest, TheLogVerificationSaysProgressThenTheVerdict) {
