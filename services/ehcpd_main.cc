@@ -22,6 +22,9 @@ ABSL_FLAG(std::string, data_dir, "./ehcp-data",
           "Directory of the event log (RocksDB); created when missing.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on, host:port. Port 0 picks a free port.");
+ABSL_FLAG(std::string, metrics_listen, "",
+          "Address to serve Prometheus metrics on over HTTP (host:port, "
+          "path /metrics); empty: no metrics. Port 0 picks a free port.");
 ABSL_FLAG(bool, sync, true,
           "Sync the write-ahead log before acknowledging appends. "
           "--nosync loses acknowledged events on power loss.");
@@ -77,6 +80,7 @@ int main(int argc, char** argv) {
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.sync = absl::GetFlag(FLAGS_sync);
+  options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.case_cache_bytes =
       static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_case_cache_mb)))
       << 20;
@@ -90,6 +94,12 @@ int main(int argc, char** argv) {
   std::printf("ehcpd: listening on %s:%d (data %s, sync %s)\n", host.c_str(),
               (*server)->port(), options.data_dir.c_str(),
               options.sync ? "on" : "off");
+  if ((*server)->metrics_port() != 0) {
+    const std::string& metrics = options.metrics_address;
+    std::printf("ehcpd: metrics on http://%s:%d/metrics\n",
+                metrics.substr(0, metrics.rfind(':')).c_str(),
+                (*server)->metrics_port());
+  }
   std::fflush(stdout);
   if (absl::Status writable = (*server)->write_status(); !writable.ok()) {
     std::fprintf(stderr, "ehcpd: appends are refused for now: %s\n",

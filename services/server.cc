@@ -19,6 +19,7 @@
 #include "services/internal/index_waits.h"
 #include "services/internal/health_monitor.h"
 #include "services/internal/log_verifier.h"
+#include "services/internal/metrics.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -142,6 +143,15 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
         "cannot listen on ", options.listen_address,
         " (address in use or not valid)"));
   }
+  if (!options.metrics_address.empty()) {
+    absl::StatusOr<std::unique_ptr<MetricsExporter>> metrics =
+        MetricsExporter::Start(
+            options.metrics_address,
+            {server->log_.get(), server->index_.get(), server->verifier_.get(),
+             server->cases_.get()});
+    if (!metrics.ok()) return metrics.status();  // ~EhcpServer shuts down.
+    server->metrics_ = *std::move(metrics);
+  }
   server->verifier_->Start();
   server->health_ = std::make_unique<HealthMonitor>(
       HealthMonitor::Sources{server->log_.get(), server->index_.get(),
@@ -153,6 +163,10 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
 
 absl::Status EhcpServer::write_status() const { return log_->WriteStatus(); }
 
+int EhcpServer::metrics_port() const {
+  return metrics_ != nullptr ? metrics_->port() : 0;
+}
+
 EhcpServer::~EhcpServer() { Shutdown(); }
 
 void EhcpServer::Shutdown(absl::Duration grace) {
@@ -160,6 +174,7 @@ void EhcpServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (health_ != nullptr) health_->Stop();
+  metrics_.reset();
   if (server_ != nullptr) {
     service_->StopSubscriptions();
     // Waits end (UNAVAILABLE) and queued work runs, so that every call

@@ -46,6 +46,7 @@ class Executor;
 class HealthMonitor;
 class IndexWaits;
 class LogVerifier;
+class MetricsExporter;
 
 struct ServerOptions {
   // Data directory, created when missing: the event log in log/, the clock
@@ -64,6 +65,9 @@ struct ServerOptions {
   // calls may wait for one before RESOURCE_EXHAUSTED.
   int worker_threads = 4;
   size_t max_queued_work = 1024;
+  // host:port to serve Prometheus metrics on (HTTP, /metrics); empty: off.
+  // Port 0 picks a free port (see EhcpServer::metrics_port).
+  std::string metrics_address;
   // Largest request accepted, in bytes (larger: RESOURCE_EXHAUSTED).
   int max_message_bytes = 4 << 20;
   // The current instant; tests pass a fixed clock.
@@ -88,7 +92,8 @@ absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
 class EhcpServer {
  public:
   // Opens the log and starts serving. INVALID_ARGUMENT for a bad listen
-  // address; UNAVAILABLE when the port cannot be bound; errors from the
+  // address; UNAVAILABLE when the port (or the metrics port) cannot be
+  // bound; errors from the
   // log (e.g. FAILED_PRECONDITION for a data directory of another format,
   // or another ehcpd already using it).
   static absl::StatusOr<std::unique_ptr<EhcpServer>> Start(
@@ -101,6 +106,9 @@ class EhcpServer {
 
   // The port bound (useful with port 0).
   int port() const { return port_; }
+
+  // The metrics port bound; 0 when metrics are off.
+  int metrics_port() const;
 
   // Whether appends can be written now (storage::EventLog::WriteStatus):
   // e.g. RESOURCE_EXHAUSTED when the log was opened read-only on a full disk.
@@ -130,6 +138,7 @@ class EhcpServer {
   std::unique_ptr<grpc::Server> server_;
   // Per-service health, and resuming appends after a full disk.
   std::unique_ptr<HealthMonitor> health_;
+  std::unique_ptr<MetricsExporter> metrics_;
   int port_ = 0;
   absl::Mutex shutdown_mu_;
   bool shut_down_ ABSL_GUARDED_BY(shutdown_mu_) = false;

@@ -206,7 +206,7 @@ TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
     for (rocksdb::ColumnFamilyHandle* h : handles) db->DestroyColumnFamilyHandle(h);
     delete db;
   }
-  server_ = std::make_unique<TestServer>(dir_.path());
+  server_ = std::make_unique<TestServer>(dir_.path(), /*metrics=*/true);
   grpc::Status status;
   const std::vector<v1::VerifyLogResponse> messages =
       Verify(v1::VerifyLogRequest(), &status);
@@ -256,6 +256,12 @@ TEST_F(AuditApiTest, ARecordRewrittenBehindTheServersBackIsNamed) {
   EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.CaseService"), 2);
   EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.ClockService"), 2);
   EXPECT_EQ(HealthOf(server_->channel(), ""), 1);
+  // And the metrics.
+  const std::string scrape = ScrapeMetrics(server_->metrics_port());
+  EXPECT_EQ(MetricSample(scrape, "ehcp_log_chain_intact"), "0") << scrape;
+  EXPECT_EQ(MetricSample(scrape, "ehcp_log_chain_first_bad_position"),
+            absl::StrCat(victim))
+      << scrape;
   // Before the damage, the chain holds.
   v1::VerifyLogRequest before;
   before.set_to_position(static_cast<int64_t>(victim) - 1);

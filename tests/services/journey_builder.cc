@@ -1,6 +1,10 @@
 #include "tests/services/journey_builder.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <condition_variable>
 #include <filesystem>
@@ -135,10 +139,11 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-TestServer::TestServer(const std::string& data_dir) {
+TestServer::TestServer(const std::string& data_dir, bool metrics) {
   services::ServerOptions options;
   options.data_dir = data_dir;
   options.listen_address = "127.0.0.1:0";
+  if (metrics) options.metrics_address = "127.0.0.1:0";
   options.now = [] {
     return absl::FromCivil(absl::CivilSecond(2026, 11, 23, 12, 0, 0),
                            absl::UTCTimeZone());
@@ -210,6 +215,41 @@ int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
   if (bytes.empty()) return 0;
   if (bytes.size() != 2 || bytes[0] != '\x08') return -1;
   return bytes[1];
+}
+
+// GET http://127.0.0.1:port/metrics: the body, or "" on failure.
+std::string ScrapeMetrics(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return "";
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string response;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) ==
+      0) {
+    const std::string request =
+        "GET /metrics HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+    if (write(fd, request.data(), request.size()) ==
+        static_cast<ssize_t>(request.size())) {
+      char buffer[4096];
+      for (ssize_t n; (n = read(fd, buffer, sizeof(buffer))) > 0;) {
+        response.append(buffer, static_cast<size_t>(n));
+      }
+    }
+  }
+  close(fd);
+  const size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? "" : response.substr(body + 4);
+}
+
+// The value of an unlabelled sample `name` in a scrape, or "" if absent.
+std::string MetricSample(const std::string& scrape, const std::string& name) {
+  const std::string key = "\n" + name + " ";
+  const size_t at = ("\n" + scrape).find(key);
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size() - 1;
+  return scrape.substr(from, scrape.find('\n', from) - from);
 }
 
 }  // namespace ehcp::testing

@@ -48,6 +48,12 @@ std::map<std::string, v1::Clock> ClocksAsOf(v1::ClockService::Stub& clocks,
 int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
              const std::string& service);
 
+// GET http://127.0.0.1:port/metrics: the body, or "" on failure.
+std::string ScrapeMetrics(int port);
+
+// The value of the unlabelled sample `name` in a scrape, or "" if absent.
+std::string MetricSample(const std::string& scrape, const std::string& name);
+
 // A fresh temporary directory, removed with the object.
 class TempDir {
  public:
@@ -60,15 +66,17 @@ class TempDir {
 };
 
 // An in-process ehcpd on 127.0.0.1:0 with a stub connected to it. Its
-// clock says 2026-11-23 12:00 UTC unless the test sets `now`.
+// clock says 2026-11-23 12:00 UTC unless the test sets `now`. With
+// `metrics`, it serves Prometheus metrics on another free port.
 class TestServer {
  public:
-  explicit TestServer(const std::string& data_dir);
+  explicit TestServer(const std::string& data_dir, bool metrics = false);
   ~TestServer();
 
   v1::CaseService::Stub& stub() { return *stub_; }
   std::shared_ptr<grpc::Channel> channel() { return channel_; }
   int port() const { return server_->port(); }
+  int metrics_port() const { return server_->metrics_port(); }
   void Stop() { server_->Shutdown(); }
 
   // Opens a case for reference `ref` in Medway; fails the test on error.
