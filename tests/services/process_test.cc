@@ -729,6 +729,9 @@ TEST(ProcessTest, StartsReadOnlyOnAFullDiskAndBecomesWritableByItselfWithRoom) {
   auto clocks = v1::ClockService::NewStub(ehcpd.channel());
   EXPECT_EQ(ReadCase(*stub, id).size(), acknowledged);
   EXPECT_FALSE(ClocksAsOf(*clocks, id, "2024-06-01").empty());
+  grpc::Status report;
+  Breaches(*clocks, 0, &report);
+  EXPECT_TRUE(report.ok()) << report.error_message();
   {
     grpc::ClientContext context;
     v1::AppendEventsResponse response;
