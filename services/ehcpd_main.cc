@@ -13,6 +13,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
+#include "absl/flags/usage_config.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
@@ -47,6 +48,14 @@ int main(int argc, char** argv) {
       "Usage: ehcpd [--data_dir=DIR] [--listen=HOST:PORT] [--nosync]\n"
       "       ehcpd --data_dir=DIR --recover_to=N   (a damaged log; see "
       "storage/FORMAT.md)");
+  absl::FlagsUsageConfig usage;
+  // EHCP_VERSION and EHCP_BUILD_TYPE come from CMake (ehcp::version);
+  // Abseil's own --version says only whether NDEBUG is defined.
+  usage.version_string = [] {
+    return std::string("ehcpd ") + EHCP_VERSION + " (" + EHCP_BUILD_TYPE +
+           " build)\n";
+  };
+  absl::SetFlagsUsageConfig(usage);
   absl::ParseCommandLine(argc, argv);
   // Abseil's lock-order graph costs every lock a lookup; the tests keep it
   // (they run the same locks with detection on), the server does not.

@@ -1005,6 +1005,7 @@ std::string HelpText(absl::string_view topic) {
       "  --json               print protobuf JSON instead of tables\n"
       "  --help, -h           this help; `ehcpctl COMMAND --help` for a "
       "command\n"
+      "  --version            the version and build type (alone)\n"
       "Flags are written --flag value or --flag=value.\n"
       "\n"
       "Exit status: 0 done; 1 refused by ehcpd (or another server error);\n"

@@ -15,6 +15,12 @@
 int main(int argc, char** argv) {
   using namespace ehcp::tools;
   const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() == 1 && args[0] == "--version") {
+    // EHCP_VERSION and EHCP_BUILD_TYPE come from CMake (ehcp::version).
+    std::cout << "ehcpctl " << EHCP_VERSION << " (" << EHCP_BUILD_TYPE
+              << " build)\n";
+    return kExitOk;
+  }
   const char* env_server = std::getenv("EHCP_SERVER");
   absl::StatusOr<Invocation> invocation =
       ParseInvocation(args, env_server == nullptr ? "" : env_server);

@@ -30,6 +30,12 @@ export EHCP_SERVER="127.0.0.1:$port"
 
 fail() { echo "FAIL: $*"; exit 1; }
 
+# Both say the project's version and how they were built.
+"$EHCPD" --version | grep -Eq '^ehcpd [0-9]+\.[0-9]+\.[0-9]+ \([A-Za-z]+ build\)$' \
+  || fail "ehcpd --version: $("$EHCPD" --version)"
+"$EHCPCTL" --version | grep -Eq '^ehcpctl [0-9]+\.[0-9]+\.[0-9]+ \([A-Za-z]+ build\)$' \
+  || fail "ehcpctl --version: $("$EHCPCTL" --version)"
+
 id=$("$EHCPCTL" open --la E06000035 --ref E2E-1 --birth-month 2015-03 \
      --opened-on 2024-01-02) || fail "open"
 cat >"$dir/journey.json" <<'JSON'
