@@ -369,7 +369,8 @@ class EventLog {
   // commit); for health and metrics.
   virtual absl::Status WriteStatus() const = 0;
 
-  // After a full disk (WriteStatus() RESOURCE_EXHAUSTED): tries, at most
+  // After a full disk (WriteStatus() RESOURCE_EXHAUSTED, or a log opened
+  // read-only whose reopen failed otherwise: UNAVAILABLE): tries, at most
   // once a second, to make the log writable again — RocksDB's Resume, or
   // for a log opened read-only a reopen for writing — and returns
   // WriteStatus(). Appends try the same before they are refused; a server

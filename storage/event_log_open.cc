@@ -239,7 +239,14 @@ void EventLogImpl::ReopenWritable() {
   if (absl::Status opened = OpenRocksDb(Layout(), dir_, db_options_,
                                         family_options_, &db, &handles);
       !opened.ok()) {
-    write_error_ = ReadOnlyError(dir_, opened);
+    write_error_ =
+        absl::IsResourceExhausted(opened)
+            ? ReadOnlyError(dir_, opened)
+            : absl::UnavailableError(absl::StrCat(
+                  "event log: ", dir_,
+                  " is open read-only (the disk was full); reopening it for "
+                  "writing failed (",
+                  opened.message(), "); it is tried again every second"));
     absl::MutexLock lock(&mu_);
     write_state_ = write_error_;
     return;

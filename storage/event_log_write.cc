@@ -117,7 +117,7 @@ void EventLogImpl::TryResume() {
 
 absl::Status EventLogImpl::ResumeWrites() {
   if (absl::Status state = WriteStatus();
-      !absl::IsResourceExhausted(state)) {
+      !read_only_.load() && !absl::IsResourceExhausted(state)) {
     return state;
   }
   if (read_only_.load()) {

@@ -68,9 +68,18 @@ std::vector<Ack> RunWriterAndKill(const std::string& dir,
 
   std::string output;
   char buffer[4096];
-  const absl::Time kill_at = absl::Now() + run_for;
+  // The writer runs for `run_for` after its first acknowledgement, so that a
+  // slow start on a loaded machine (opening the log, loading the library)
+  // does not leave a round with nothing acknowledged; it gets at most a
+  // minute to acknowledge the first append.
+  absl::Time kill_at = absl::Now() + absl::Minutes(1);
+  bool first_ack_seen = false;
   bool eof = false;
   while (!eof) {
+    if (!first_ack_seen && output.find('\n') != std::string::npos) {
+      first_ack_seen = true;
+      kill_at = absl::Now() + run_for;
+    }
     const absl::Duration left = kill_at - absl::Now();
     if (left <= absl::ZeroDuration()) break;
     pollfd poll_fd = {fds[0], POLLIN, 0};
