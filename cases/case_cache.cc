@@ -79,6 +79,32 @@ absl::StatusOr<std::shared_ptr<SharedCase>> CaseCache::Get(
   }
 }
 
+absl::StatusOr<std::shared_ptr<SharedCase>> CaseCache::GetHolding(
+    const std::string& case_id,
+    absl::Span<const storage::Record* const> records) {
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    absl::StatusOr<std::shared_ptr<SharedCase>> shared = Get(case_id);
+    if (!shared.ok()) return shared.status();
+    bool holds;
+    {
+      absl::MutexLock lock(&(*shared)->mu);
+      domain::CaseModel& model = (*shared)->model;
+      std::vector<v1::Event> missing;
+      for (const storage::Record* record : records) {
+        if (static_cast<int64_t>(record->version) <= model.version()) continue;
+        absl::StatusOr<v1::Event> event = DecodeRecord(*record);
+        if (!event.ok()) return event.status();
+        missing.push_back(*std::move(event));
+      }
+      holds = missing.empty() || model.Extend(missing).ok();
+    }
+    if (holds) return *shared;
+    Invalidate(case_id);  // Out of step: read the case again.
+  }
+  return absl::InternalError(absl::StrCat(
+      "the case model of ", case_id, " does not follow the log's records"));
+}
+
 std::shared_ptr<SharedCase> CaseCache::Peek(const std::string& case_id) {
   absl::MutexLock lock(&mu_);
   auto it = cases_.find(case_id);

@@ -70,6 +70,16 @@ class CaseCache {
   // parse; other errors from the log.
   absl::StatusOr<std::shared_ptr<SharedCase>> Get(const std::string& case_id);
 
+  // The case's model, holding at least `records` — committed records of
+  // the case in version order, which a reader of the log (a projection's
+  // tailer) may see before the append path has told the cache of them
+  // (Appended): a model without them is extended with them, and one out of
+  // step with them is read again. Errors as Get; DATA_LOSS when a record
+  // does not decode; INTERNAL when the model still does not follow them.
+  absl::StatusOr<std::shared_ptr<SharedCase>> GetHolding(
+      const std::string& case_id,
+      absl::Span<const storage::Record* const> records);
+
   // The model, if cached; never reads the log.
   std::shared_ptr<SharedCase> Peek(const std::string& case_id);
 

@@ -176,41 +176,12 @@ absl::StatusOr<fmt::LaEntry*> ClockIndex::Impl::LoadLa(
   return &las->emplace(la_code, entry).first->second;
 }
 
-absl::StatusOr<std::shared_ptr<cases::SharedCase>>
-ClockIndex::Impl::ModelHolding(
-    const std::string& case_id,
-    const std::vector<const storage::Record*>& records) {
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    EHCP_ASSIGN_OR_RETURN(std::shared_ptr<cases::SharedCase> shared,
-                          cases_->Get(case_id));
-    bool holds;
-    {
-      absl::MutexLock lock(&shared->mu);
-      domain::CaseModel& model = shared->model;
-      // The append path extends the model after its commit; the tailer may
-      // read the commit first, and then folds the records itself.
-      std::vector<v1::Event> missing;
-      for (const storage::Record* record : records) {
-        if (static_cast<int64_t>(record->version) <= model.version()) continue;
-        EHCP_ASSIGN_OR_RETURN(v1::Event event, cases::DecodeRecord(*record));
-        missing.push_back(std::move(event));
-      }
-      holds = missing.empty() || model.Extend(missing).ok();
-    }
-    if (holds) return shared;
-    cases_->Invalidate(case_id);  // Out of step: read the case again.
-  }
-  return absl::InternalError(
-      absl::StrCat("clock index: the case model of ", case_id,
-                   " does not follow the log's records"));
-}
-
 absl::Status ClockIndex::Impl::IndexCase(
     const std::string& case_id,
     const std::vector<const storage::Record*>& records, bool whole,
     rocksdb::WriteBatch* batch, LaUpdates* las, uint64_t* indexed_cases) {
   EHCP_ASSIGN_OR_RETURN(std::shared_ptr<cases::SharedCase> shared,
-                        ModelHolding(case_id, records));
+                        cases_->GetHolding(case_id, records));
   // The rows change from the case as of the version before the page (what
   // the index holds) to the case as of the page's last record; a rebuild
   // starts from nothing.

@@ -160,11 +160,6 @@ class ClockIndex::Impl {
                          LaUpdates* las, uint64_t* indexed_cases)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(apply_mu_)
           ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
-  // The case's model from the cache, extended with `records` if the append
-  // path has not yet told the cache of them.
-  absl::StatusOr<std::shared_ptr<cases::SharedCase>> ModelHolding(
-      const std::string& case_id,
-      const std::vector<const storage::Record*>& records);
   absl::StatusOr<index_format::LaEntry*> LoadLa(const std::string& la_code,
                                                 LaUpdates* las)
       ABSL_SHARED_LOCKS_REQUIRED(db_mu_);
