@@ -89,10 +89,7 @@ absl::StatusOr<ReportSnapshot> ComputeReportSnapshot(
 ReportRefresher::ReportRefresher(const projections::ClockIndex* index,
                                  std::function<absl::CivilDay()> today,
                                  absl::Duration interval, StructuredLog* log)
-    : index_(index),
-      today_(std::move(today)),
-      interval_(interval),
-      log_(log) {}
+    : index_(index), today_(std::move(today)), interval_(interval), log_(log) {}
 
 ReportRefresher::~ReportRefresher() { Stop(); }
 
@@ -139,8 +136,8 @@ void ReportRefresher::Loop() {
       {
         absl::MutexLock lock(&mu_);
         if (snapshot.ok()) {
-          latest_ = std::make_shared<const ReportSnapshot>(
-              *std::move(snapshot));
+          latest_ =
+              std::make_shared<const ReportSnapshot>(*std::move(snapshot));
           last_failed_ = false;
         } else {
           ++failures_;

@@ -14,8 +14,9 @@ namespace {
 // Seconds, from a millisecond (a cached case, a shared fsync) to 10 s (a
 // case read from the log on a loaded disk).
 const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
-  static const auto* const kBuckets = new prometheus::Histogram::BucketBoundaries{
-      0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+  static const auto* const kBuckets =
+      new prometheus::Histogram::BucketBoundaries{
+          0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
   return *kBuckets;
 }
 
@@ -29,21 +30,24 @@ ServiceMetrics::ServiceMetrics()
     : registry_(std::make_shared<prometheus::Registry>()) {
   events_ = &prometheus::BuildCounter()
                  .Name("ehcp_events_appended_total")
-                 .Help("Events committed to the log since the server started, "
-                       "by the kind of their payload (idempotent replays "
-                       "not counted).")
+                 .Help(
+                     "Events committed to the log since the server started, "
+                     "by the kind of their payload (idempotent replays "
+                     "not counted).")
                  .Register(*registry_);
   not_ok_ = &prometheus::BuildCounter()
                  .Name("ehcp_grpc_refusals_total")
-                 .Help("Calls that ended with a status other than OK, by "
-                       "method, gRPC code and the domain rule that refused "
-                       "them (rule=\"\" when none is named).")
+                 .Help(
+                     "Calls that ended with a status other than OK, by "
+                     "method, gRPC code and the domain rule that refused "
+                     "them (rule=\"\" when none is named).")
                  .Register(*registry_);
   append_latency_ =
       &prometheus::BuildHistogram()
            .Name("ehcp_append_latency_seconds")
-           .Help("Acknowledged appends (OpenCase, AppendEvents): seconds from "
-                 "the call's arrival to its acknowledgement (durable).")
+           .Help(
+               "Acknowledged appends (OpenCase, AppendEvents): seconds from "
+               "the call's arrival to its acknowledgement (durable).")
            .Register(*registry_);
   const google::protobuf::OneofDescriptor* kind = PayloadOneof();
   for (int i = 0; i < kind->field_count(); ++i) {
@@ -74,8 +78,7 @@ void ServiceMetrics::EventsAppended(const std::vector<v1::Event>& events) {
   }
 }
 
-void ServiceMetrics::CallNotOk(absl::string_view method,
-                               absl::string_view code,
+void ServiceMetrics::CallNotOk(absl::string_view method, absl::string_view code,
                                absl::string_view rule) {
   not_ok_
       ->Add({{"method", std::string(method)},

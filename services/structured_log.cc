@@ -112,8 +112,8 @@ std::string StructuredLog::Format(LogFormat format, absl::Time ts,
       absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", ts, absl::UTCTimeZone());
   std::string line;
   if (format == LogFormat::kJson) {
-    line = absl::StrCat("{\"ts\":\"", time, "\",\"level\":\"",
-                        LevelName(level), "\",\"event\":", JsonString(event));
+    line = absl::StrCat("{\"ts\":\"", time, "\",\"level\":\"", LevelName(level),
+                        "\",\"event\":", JsonString(event));
     for (const auto& [key, value] : fields) {
       absl::StrAppend(&line, ",", JsonString(key), ":", value.json());
     }

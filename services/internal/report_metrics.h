@@ -57,8 +57,7 @@ struct ReportSnapshot {
   // (LA, clock id) → OVERDUE rows.
   std::map<std::pair<std::string, std::string>, int64_t> open_breaches;
   // (LA, backlog clock id, bucket) → entries.
-  std::map<std::tuple<std::string, std::string, std::string>, int64_t>
-      backlog;
+  std::map<std::tuple<std::string, std::string, std::string>, int64_t> backlog;
 };
 
 // Computes a snapshot from `index` as of `today`: ReviewBacklog("", today)

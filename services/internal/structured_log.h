@@ -53,14 +53,13 @@ class LogValue {
  public:
   LogValue(absl::string_view text);  // NOLINT: implicit by design
   LogValue(const char* text) : LogValue(absl::string_view(text)) {}  // NOLINT
-  LogValue(const std::string& text)  // NOLINT
+  LogValue(const std::string& text)                                  // NOLINT
       : LogValue(absl::string_view(text)) {}
   LogValue(bool value);    // NOLINT
   LogValue(double value);  // NOLINT
-  template <typename Int,
-            std::enable_if_t<std::is_integral_v<Int> &&
-                                 !std::is_same_v<Int, bool>,
-                             int> = 0>
+  template <typename Int, std::enable_if_t<std::is_integral_v<Int> &&
+                                               !std::is_same_v<Int, bool>,
+                                           int> = 0>
   LogValue(Int value)  // NOLINT
       : json_(std::to_string(value)), text_(json_) {}
 

@@ -59,7 +59,8 @@ class CapturedLog {
 // A line parsed as a JSON object; fails the test when it is not one.
 google::protobuf::Struct Json(const std::string& line) {
   google::protobuf::Struct object;
-  const auto status = google::protobuf::util::JsonStringToMessage(line, &object);
+  const auto status =
+      google::protobuf::util::JsonStringToMessage(line, &object);
   EXPECT_TRUE(status.ok()) << status.ToString() << ": " << line;
   return object;
 }
@@ -99,9 +100,9 @@ TEST(LogTest, ARefusedCallIsOneJsonLineWithMethodCodeRuleAndRequestId) {
   v1::AppendEventsResponse response;
   const grpc::Status status = server.stub().AppendEvents(
       &context,
-      AppendRequest(opened.case_id(), {Request("2024-01-08"),
-                                       DecideToAssess("2024-02-16"),
-                                       Final("2024-05-31")}),
+      AppendRequest(opened.case_id(),
+                    {Request("2024-01-08"), DecideToAssess("2024-02-16"),
+                     Final("2024-05-31")}),
       &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   // The id comes back to the client, for its own logs.
@@ -150,7 +151,8 @@ TEST(LogTest, NoPersonalDataOrEchoOfClientInputReachesTheLog) {
     bad.set_case_reference("SMITH-JOHN-0043");
     bad.set_birth_month("2013-13");
     v1::OpenCaseResponse response;
-    const grpc::Status status = server.stub().OpenCase(&context, bad, &response);
+    const grpc::Status status =
+        server.stub().OpenCase(&context, bad, &response);
     ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     ASSERT_TRUE(absl::StrContains(status.error_message(), "2013-13"))
         << status.error_message();
@@ -160,7 +162,8 @@ TEST(LogTest, NoPersonalDataOrEchoOfClientInputReachesTheLog) {
     // Not an acceptable id (a space, and a name): replaced, not logged.
     context.AddMetadata("x-request-id", "Jane Smith");
     v1::OpenCaseResponse response;
-    const grpc::Status status = server.stub().OpenCase(&context, open, &response);
+    const grpc::Status status =
+        server.stub().OpenCase(&context, open, &response);
     ASSERT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS);
     ASSERT_TRUE(absl::StrContains(status.error_message(), "SMITH-JANE-0042"))
         << status.error_message();
@@ -242,11 +245,14 @@ TEST(LogTest, AServerWithABadLogFormatDoesNotStart) {
 
 TEST(StructuredLogTest, JsonEscapesQuotesControlsAndInvalidUtf8) {
   const absl::Time ts = absl::FromUnixMillis(1795435200123);
-  const std::string line = StructuredLog::Format(
-      LogFormat::kJson, ts, "e",
-      {{"quote", "a\"b\\c\nd"}, {"bytes", std::string("\xff", 1)},
-       {"n", int64_t{-3}}, {"ok", false}, {"ratio", 0.5}},
-      LogLevel::kError);
+  const std::string line =
+      StructuredLog::Format(LogFormat::kJson, ts, "e",
+                            {{"quote", "a\"b\\c\nd"},
+                             {"bytes", std::string("\xff", 1)},
+                             {"n", int64_t{-3}},
+                             {"ok", false},
+                             {"ratio", 0.5}},
+                            LogLevel::kError);
   EXPECT_EQ(line,
             "{\"ts\":\"2026-11-23T12:00:00.123Z\",\"level\":\"error\","
             "\"event\":\"e\",\"quote\":\"a\\\"b\\\\c\\nd\",\"bytes\":"
@@ -257,7 +263,8 @@ TEST(StructuredLogTest, JsonEscapesQuotesControlsAndInvalidUtf8) {
 TEST(StructuredLogTest, TextQuotesOnlyValuesThatNeedIt) {
   const std::string line = StructuredLog::Format(
       LogFormat::kText, absl::FromUnixMillis(1795435200000), "call_refused",
-      {{"method", "ehcp.v1.CaseService/OpenCase"}, {"rule", ""},
+      {{"method", "ehcp.v1.CaseService/OpenCase"},
+       {"rule", ""},
        {"note", "two words"}},
       LogLevel::kWarning);
   EXPECT_EQ(line,
@@ -278,7 +285,8 @@ TEST(StructuredLogTest, LinesReachTheSinkInOrderAndFlushWaitsForThem) {
   absl::MutexLock lock(&mu);
   ASSERT_EQ(lines.size(), 100u);
   for (int i = 0; i < 100; ++i) {
-    EXPECT_TRUE(absl::StrContains(lines[i], "\"i\":" + std::to_string(i) + "}\n"))
+    EXPECT_TRUE(
+        absl::StrContains(lines[i], "\"i\":" + std::to_string(i) + "}\n"))
         << lines[i];
   }
   EXPECT_EQ(log.dropped(), 0u);
@@ -293,12 +301,12 @@ TEST(CallObserverTest, RuleOfReadsOnlyTheRuleIdOfAFailedPrecondition) {
                              "rule void.*: it names"),
             "void.*");
   EXPECT_EQ(services::RuleOf(StatusCode::INVALID_ARGUMENT, "rule x: y"), "");
-  EXPECT_EQ(services::RuleOf(StatusCode::FAILED_PRECONDITION,
-                             "log is not empty"),
-            "");
-  EXPECT_EQ(services::RuleOf(StatusCode::FAILED_PRECONDITION,
-                             "rule Jane Smith: y"),
-            "");
+  EXPECT_EQ(
+      services::RuleOf(StatusCode::FAILED_PRECONDITION, "log is not empty"),
+      "");
+  EXPECT_EQ(
+      services::RuleOf(StatusCode::FAILED_PRECONDITION, "rule Jane Smith: y"),
+      "");
   EXPECT_EQ(services::RuleOf(StatusCode::FAILED_PRECONDITION, "rule : y"), "");
   EXPECT_EQ(services::CodeName(StatusCode::FAILED_PRECONDITION),
             "FAILED_PRECONDITION");
