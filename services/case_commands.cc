@@ -109,8 +109,13 @@ struct CaseCommands::AppendCall {
 };
 
 CaseCommands::CaseCommands(storage::EventLog* log, cases::CaseCache* cases,
-                           Executor* executor, Clock now)
-    : log_(log), cases_(cases), executor_(executor), now_(std::move(now)) {}
+                           Executor* executor, Clock now,
+                           ServiceMetrics* metrics)
+    : log_(log),
+      cases_(cases),
+      executor_(executor),
+      now_(std::move(now)),
+      metrics_(metrics) {}
 
 void CaseCommands::OpenCase(const v1::OpenCaseRequest& request,
                             const std::string& principal, OpenDone done) {
@@ -164,6 +169,7 @@ void CaseCommands::OpenCase(const v1::OpenCaseRequest& request,
         }
         ApplyResult(*result, &events);
         cases_->Appended(case_id, events);
+        if (metrics_ != nullptr) metrics_->EventsAppended(events);
         v1::OpenCaseResponse response;
         response.set_case_id(case_id);
         *response.mutable_event() = events[0];
@@ -357,6 +363,7 @@ void CaseCommands::Attempt(std::shared_ptr<AppendCall> call) {
         }
         ApplyResult(*result, &events);
         cases_->Appended(case_id, events);
+        if (metrics_ != nullptr) metrics_->EventsAppended(events);
         v1::AppendEventsResponse response;
         response.set_case_version(static_cast<int64_t>(result->last_version));
         response.set_global_position(

@@ -5,6 +5,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "domain/case_state.h"
 #include "domain/clocks.h"
 #include "domain/dates.h"
@@ -26,14 +27,16 @@ ClockServiceImpl::ClockServiceImpl(storage::EventLog* log,
                                    projections::ClockIndex* index,
                                    Executor* executor, IndexWaits* waits,
                                    CaseCommands::Clock now,
-                                   const LogVerifier* verifier)
+                                   const LogVerifier* verifier,
+                                   StructuredLog* oplog)
     : log_(log),
       cases_(cases),
       index_(index),
       executor_(executor),
       waits_(waits),
       now_(std::move(now)),
-      verifier_(verifier) {}
+      verifier_(verifier),
+      oplog_(oplog) {}
 
 grpc::ServerUnaryReactor* ClockServiceImpl::Report(
     grpc::CallbackServerContext* context, int64_t min_position,
@@ -274,7 +277,32 @@ grpc::ServerUnaryReactor* ClockServiceImpl::RebuildProjections(
     v1::RebuildProjectionsResponse* response) {
   // Long: on the executor, never on a gRPC thread.
   return FinishOn(executor_, context, [this, response]() -> absl::Status {
+    const absl::Time began = absl::Now();
+    if (oplog_ != nullptr) {
+      const projections::IndexStatus before = index_->Status();
+      oplog_->LogJson("clock_index_rebuild_started",
+                      {{"checkpoint", before.checkpoint},
+                       {"log_head", before.head},
+                       {"indexed_cases", before.indexed_cases}});
+    }
     absl::StatusOr<projections::RebuildResult> result = index_->Rebuild();
+    if (oplog_ != nullptr) {
+      const int64_t took_ms = absl::ToInt64Milliseconds(absl::Now() - began);
+      if (result.ok()) {
+        oplog_->LogJson("clock_index_rebuild_finished",
+                        {{"checkpoint", result->checkpoint},
+                         {"events_read", result->events_read},
+                         {"indexed_cases", result->indexed_cases},
+                         {"duration_ms", took_ms}});
+      } else {
+        // The code only; the message is the index's and may name paths.
+        oplog_->LogJson(
+            "clock_index_rebuild_failed",
+            {{"code", absl::StatusCodeToString(result.status().code())},
+             {"duration_ms", took_ms}},
+            LogLevel::kError);
+      }
+    }
     if (!result.ok()) return result.status();
     response->set_checkpoint(static_cast<int64_t>(result->checkpoint));
     response->set_events_read(static_cast<int64_t>(result->events_read));

@@ -17,6 +17,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "services/internal/structured_log.h"
 #include "services/server.h"
 
 ABSL_FLAG(std::string, data_dir, "./ehcp-data",
@@ -34,6 +36,19 @@ ABSL_FLAG(int64_t, case_cache_mb, 1024,
           "and clocks) shared by appends, the clock index and reports. "
           "Least recently used cases beyond it are read again when needed.");
 
+ABSL_FLAG(std::string, log_format, "json",
+          "The operator's log on stderr: \"json\" (one JSON object per "
+          "line: start-up configuration, refused and failed calls, slow "
+          "calls, clock index rebuilds) or \"text\" (the same as "
+          "key=value lines).");
+ABSL_FLAG(absl::Duration, slow_call, absl::Seconds(1),
+          "A unary call that takes at least this long is logged as "
+          "slow_call (e.g. 500ms, 2s).");
+ABSL_FLAG(absl::Duration, metrics_report_interval, absl::Seconds(30),
+          "The per-LA report figures among the metrics (overdue annual "
+          "reviews, open breaches, review backlog) are computed at most this "
+          "often, off the scrape.");
+
 ABSL_FLAG(int64_t, recover_to, -1,
           "Recover a log that refuses to open as damaged, when there is no "
           "backup: keep positions 1..N (the N the refusal names) and drop "
@@ -42,10 +57,40 @@ ABSL_FLAG(int64_t, recover_to, -1,
           "moved there too and rebuilt on the next start. Runs and exits; "
           "serves nothing.");
 
+namespace {
+
+using ehcp::services::LogFormat;
+using ehcp::services::LogLevel;
+using ehcp::services::StructuredLog;
+
+// One line of the server's own on stderr: in the JSON log format an object
+// with `event`, `code` (when a status is given) and `message`, the same
+// sentence as the text format's "ehcpd: <message>". The messages are the
+// server's own (paths, positions, storage errors), never a client's input.
+void Say(LogFormat format, absl::string_view event, LogLevel level,
+         const std::string& message, const absl::Status* status = nullptr) {
+  std::string line;
+  if (format == LogFormat::kJson) {
+    ehcp::services::LogFields fields;
+    if (status != nullptr) {
+      fields.push_back({"code", absl::StatusCodeToString(status->code())});
+    }
+    fields.push_back({"message", message});
+    line = StructuredLog::Format(format, absl::Now(), event, fields, level);
+  } else {
+    line = "ehcpd: " + message;
+  }
+  std::fprintf(stderr, "%s\n", line.c_str());
+  std::fflush(stderr);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "ehcpd serves the EHCP case API (ehcp.v1.CaseService) over gRPC.\n"
       "Usage: ehcpd [--data_dir=DIR] [--listen=HOST:PORT] [--nosync]\n"
+      "             [--metrics_listen=HOST:PORT] [--log_format=json|text]\n"
       "       ehcpd --data_dir=DIR --recover_to=N   (a damaged log; see "
       "storage/FORMAT.md)");
   absl::FlagsUsageConfig usage;
@@ -90,12 +135,23 @@ int main(int argc, char** argv) {
   options.listen_address = absl::GetFlag(FLAGS_listen);
   options.sync = absl::GetFlag(FLAGS_sync);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
+  options.log_format = absl::GetFlag(FLAGS_log_format);
+  options.slow_call = absl::GetFlag(FLAGS_slow_call);
+  options.metrics_report_interval =
+      absl::GetFlag(FLAGS_metrics_report_interval);
   options.case_cache_bytes =
       static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_case_cache_mb)))
       << 20;
+  absl::StatusOr<LogFormat> format =
+      ehcp::services::ParseLogFormat(options.log_format);
+  if (!format.ok()) {
+    std::fprintf(stderr, "ehcpd: %s\n", format.status().ToString().c_str());
+    return 1;
+  }
   auto server = ehcp::services::EhcpServer::Start(options);
   if (!server.ok()) {
-    std::fprintf(stderr, "ehcpd: %s\n", server.status().ToString().c_str());
+    Say(*format, "start_failed", LogLevel::kError,
+        server.status().ToString(), &server.status());
     return 1;
   }
   const std::string& listen = options.listen_address;
@@ -111,15 +167,16 @@ int main(int argc, char** argv) {
   }
   std::fflush(stdout);
   if (absl::Status writable = (*server)->write_status(); !writable.ok()) {
-    std::fprintf(stderr, "ehcpd: appends are refused for now: %s\n",
-                 writable.ToString().c_str());
+    Say(*format, "appends_refused", LogLevel::kWarning,
+        "appends are refused for now: " + writable.ToString(), &writable);
   }
 
   int signal_number = 0;
   sigwait(&stop_signals, &signal_number);
-  std::fprintf(stderr, "ehcpd: %s received, stopping\n",
-               signal_number == SIGTERM ? "SIGTERM" : "SIGINT");
+  Say(*format, "stopping", LogLevel::kInfo,
+      absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
+                   " received, stopping"));
   (*server)->Shutdown();
-  std::fprintf(stderr, "ehcpd: stopped cleanly\n");
+  Say(*format, "stopped", LogLevel::kInfo, "stopped cleanly");
   return 0;
 }

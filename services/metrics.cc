@@ -1,13 +1,16 @@
 #include "services/internal/metrics.h"
 
 #include <exception>
+#include <limits>
 #include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "prometheus/collectable.h"
 #include "prometheus/exposer.h"
 #include "prometheus/metric_family.h"
+#include "prometheus/registry.h"
 
 namespace ehcp::services {
 namespace {
@@ -35,10 +38,105 @@ MetricFamily Counter(std::string name, std::string help, double value) {
   return One(std::move(name), std::move(help), MetricType::Counter, value);
 }
 
+ClientMetric::Label Label(std::string name, std::string value) {
+  return ClientMetric::Label{std::move(name), std::move(value)};
+}
+
+MetricFamily LabelledGauges(std::string name, std::string help) {
+  return MetricFamily{std::move(name), std::move(help), MetricType::Gauge, {}};
+}
+
+void AddGauge(MetricFamily* family, std::vector<ClientMetric::Label> labels,
+              double value) {
+  ClientMetric metric;
+  metric.label = std::move(labels);
+  metric.gauge.value = value;
+  family->metric.push_back(std::move(metric));
+}
+
+// The log's Stats::batch_appends as a Prometheus histogram (cumulative
+// buckets, +Inf last); the sum is the appends written.
+MetricFamily BatchHistogram(const storage::EventLog::Stats& log) {
+  ClientMetric metric;
+  uint64_t cumulative = 0;
+  const auto& bounds = storage::EventLog::kBatchAppendsBounds;
+  for (size_t i = 0; i < log.batch_appends.size(); ++i) {
+    cumulative += log.batch_appends[i];
+    ClientMetric::Bucket bucket;
+    bucket.cumulative_count = cumulative;
+    bucket.upper_bound = i < bounds.size()
+                             ? static_cast<double>(bounds[i])
+                             : std::numeric_limits<double>::infinity();
+    metric.histogram.bucket.push_back(bucket);
+  }
+  metric.histogram.sample_count = cumulative;
+  metric.histogram.sample_sum = static_cast<double>(log.appends);
+  return MetricFamily{
+      "ehcp_log_batch_appends",
+      "Appends written per write batch (group commit: one fsync each).",
+      MetricType::Histogram,
+      {metric}};
+}
+
+// The refresher's last snapshot: per-LA gauges, its as_of day and age.
+void AddReportFamilies(const ReportSnapshot& snapshot,
+                       std::vector<MetricFamily>* out) {
+  MetricFamily reviews = LabelledGauges(
+      "ehcp_overdue_annual_reviews",
+      "Annual reviews open past their due date, per LA (the review "
+      "backlog's annual_review entries, excused ones included), as of "
+      "ehcp_clock_reports_as_of_timestamp_seconds.");
+  for (const auto& [la, count] : snapshot.overdue_annual_reviews) {
+    AddGauge(&reviews, {Label("la", la)}, static_cast<double>(count));
+  }
+  out->push_back(std::move(reviews));
+  MetricFamily breaches = LabelledGauges(
+      "ehcp_open_breaches",
+      "Statutory clocks open past their due date (status OVERDUE: not "
+      "stopped, not excused), per LA and clock, as of "
+      "ehcp_clock_reports_as_of_timestamp_seconds.");
+  for (const auto& [key, count] : snapshot.open_breaches) {
+    AddGauge(&breaches, {Label("la", key.first), Label("clock", key.second)},
+             static_cast<double>(count));
+  }
+  out->push_back(std::move(breaches));
+  MetricFamily backlog = LabelledGauges(
+      "ehcp_review_backlog",
+      "The review backlog (open review, amendment, phase transfer and "
+      "transfer-in clocks past due) per LA, clock and ageing bucket in "
+      "months past due (0-3, 3-6, 6-12, 12-24, >24).");
+  for (const auto& [key, count] : snapshot.backlog) {
+    const auto& [la, clock, bucket] = key;
+    AddGauge(&backlog,
+             {Label("la", la), Label("clock", clock), Label("bucket", bucket)},
+             static_cast<double>(count));
+  }
+  out->push_back(std::move(backlog));
+  out->push_back(Gauge(
+      "ehcp_clock_reports_as_of_timestamp_seconds",
+      "The day the per-LA report figures are as of (00:00 UTC of it, as a "
+      "Unix time).",
+      static_cast<double>(absl::ToUnixSeconds(
+          absl::FromCivil(snapshot.as_of, absl::UTCTimeZone())))));
+  out->push_back(Gauge(
+      "ehcp_clock_reports_age_seconds",
+      "Seconds since the per-LA report figures were computed.",
+      absl::ToDoubleSeconds(absl::Now() - snapshot.computed_at)));
+  out->push_back(Gauge(
+      "ehcp_clock_reports_checkpoint",
+      "The clock index checkpoint the per-LA report figures reflect.",
+      static_cast<double>(snapshot.checkpoint)));
+  out->push_back(Gauge(
+      "ehcp_clock_reports_duration_seconds",
+      "How long the last computation of the per-LA report figures took.",
+      absl::ToDoubleSeconds(snapshot.took)));
+}
+
 class ServerCollectable : public prometheus::Collectable {
  public:
-  explicit ServerCollectable(MetricsExporter::Sources sources)
-      : sources_(sources) {}
+  ServerCollectable(MetricsExporter::Sources sources,
+                    const ReportRefresher* refresher)
+      : sources_(sources), refresher_(refresher) {}
 
   std::vector<MetricFamily> Collect() const override {
     std::vector<MetricFamily> out;
@@ -69,6 +167,7 @@ class ServerCollectable : public prometheus::Collectable {
     out.push_back(Counter("ehcp_log_failed_writes_total",
                           "Write batches the storage refused.",
                           static_cast<double>(log.failed_writes)));
+    out.push_back(BatchHistogram(log));
 
     if (sources_.verifier != nullptr) {
       const LogVerifier::State v = sources_.verifier->state();
@@ -117,17 +216,34 @@ class ServerCollectable : public prometheus::Collectable {
                             "Whole cases read from the log into the cache.",
                             static_cast<double>(cache.loads)));
     }
+    if (refresher_ != nullptr) {
+      out.push_back(Counter(
+          "ehcp_clock_reports_failures_total",
+          "Computations of the per-LA report figures that failed (the last "
+          "figures are kept; see the log's clock_reports_failed).",
+          static_cast<double>(refresher_->failures())));
+      if (std::shared_ptr<const ReportSnapshot> snapshot =
+              refresher_->Latest();
+          snapshot != nullptr) {
+        AddReportFamilies(*snapshot, &out);
+      }
+    }
     return out;
   }
 
  private:
   const MetricsExporter::Sources sources_;
+  const ReportRefresher* const refresher_;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
-    const std::string& address, Sources sources) {
+    const std::string& address, Sources sources, Options options) {
+  if (options.report_interval <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError(
+        "metrics: the report interval must be positive");
+  }
   std::unique_ptr<MetricsExporter> exporter(new MetricsExporter);
   try {
     exporter->exposer_ =
@@ -137,8 +253,18 @@ absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
         absl::StrCat("metrics: cannot listen on ", address, " (", e.what(),
                      ")"));
   }
-  exporter->collectable_ = std::make_shared<ServerCollectable>(sources);
+  if (sources.today) {
+    exporter->refresher_ = std::make_unique<ReportRefresher>(
+        sources.index, sources.today, options.report_interval, sources.oplog);
+    exporter->refresher_->Start();
+  }
+  exporter->collectable_ =
+      std::make_shared<ServerCollectable>(sources, exporter->refresher_.get());
   exporter->exposer_->RegisterCollectable(exporter->collectable_);
+  if (sources.service_metrics != nullptr) {
+    exporter->exposer_->RegisterCollectable(
+        sources.service_metrics->registry());
+  }
   const std::vector<int> ports = exporter->exposer_->GetListeningPorts();
   exporter->port_ = ports.empty() ? 0 : ports.front();
   return exporter;
@@ -146,6 +272,7 @@ absl::StatusOr<std::unique_ptr<MetricsExporter>> MetricsExporter::Start(
 
 MetricsExporter::~MetricsExporter() {
   exposer_.reset();  // Its threads stop before the collectable goes.
+  if (refresher_ != nullptr) refresher_->Stop();
 }
 
 }  // namespace ehcp::services

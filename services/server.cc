@@ -1,7 +1,9 @@
 #include "services/server.h"
 
 #include <filesystem>
+#include <memory>
 #include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
@@ -12,6 +14,8 @@
 #include "grpcpp/server.h"
 #include "grpcpp/server_builder.h"
 #include "cases/case_cache.h"
+#include "domain/dates.h"
+#include "services/internal/call_observer.h"
 #include "services/internal/case_commands.h"
 #include "services/internal/case_service.h"
 #include "services/internal/clock_service.h"
@@ -20,6 +24,8 @@
 #include "services/internal/health_monitor.h"
 #include "services/internal/log_verifier.h"
 #include "services/internal/metrics.h"
+#include "services/internal/service_metrics.h"
+#include "services/internal/structured_log.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -87,6 +93,41 @@ absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
   return report;
 }
 
+namespace {
+
+// "host:port" with the port actually bound.
+std::string Bound(const std::string& address, int port) {
+  return absl::StrCat(address.substr(0, address.rfind(':')), ":", port);
+}
+
+}  // namespace
+
+EhcpServer::EhcpServer() = default;
+
+void EhcpServer::LogStarted(const ServerOptions& options,
+                            const EhcpServer& server) {
+  const projections::IndexStatus index = server.index_->Status();
+  server.oplog_->LogJson(
+      "server_started",
+      {{"data_dir", options.data_dir},
+       {"listen", Bound(options.listen_address, server.port_)},
+       {"metrics", server.metrics_ == nullptr
+                       ? std::string()
+                       : Bound(options.metrics_address,
+                               server.metrics_->port())},
+       {"sync", options.sync},
+       {"case_cache_mb", static_cast<uint64_t>(options.case_cache_bytes >> 20)},
+       {"workers", options.worker_threads},
+       {"max_queued_work", static_cast<uint64_t>(options.max_queued_work)},
+       {"max_message_bytes", options.max_message_bytes},
+       {"slow_call_ms", absl::ToInt64Milliseconds(options.slow_call)},
+       {"metrics_report_interval_s",
+        absl::ToInt64Seconds(options.metrics_report_interval)},
+       {"log_head", server.log_->HeadPosition()},
+       {"index_checkpoint", index.checkpoint},
+       {"writable", server.log_->WriteStatus().ok()}});
+}
+
 absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
     const ServerOptions& options) {
   if (options.listen_address.empty() ||
@@ -94,7 +135,12 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
     return absl::InvalidArgumentError(absl::StrCat(
         "listen: \"", options.listen_address, "\" is not host:port"));
   }
+  absl::StatusOr<LogFormat> log_format = ParseLogFormat(options.log_format);
+  if (!log_format.ok()) return log_format.status();
   std::unique_ptr<EhcpServer> server(new EhcpServer);
+  server->oplog_ = std::make_unique<StructuredLog>(
+      StructuredLog::Options{*log_format, options.log_sink});
+  server->service_metrics_ = std::make_unique<ServiceMetrics>();
   storage::EventLog::Options log_options;
   log_options.sync = options.sync;
   absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
@@ -115,7 +161,7 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   server->waits_ = std::make_unique<IndexWaits>(server->index_.get());
   server->commands_ = std::make_unique<CaseCommands>(
       server->log_.get(), server->cases_.get(), server->executor_.get(),
-      options.now);
+      options.now, server->service_metrics_.get());
   server->service_ = std::make_unique<CaseServiceImpl>(
       server->log_.get(), server->cases_.get(), server->commands_.get(),
       server->executor_.get(), options.now);
@@ -123,7 +169,7 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   server->clocks_ = std::make_unique<ClockServiceImpl>(
       server->log_.get(), server->cases_.get(), server->index_.get(),
       server->executor_.get(), server->waits_.get(), options.now,
-      server->verifier_.get());
+      server->verifier_.get(), server->oplog_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -136,6 +182,13 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->clocks_.get());
+  // Every call of every service: refusals counted and logged, append
+  // latency, slow calls, the request id (services/internal/call_observer.h).
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
+      observers;
+  observers.push_back(std::make_unique<CallObserverFactory>(
+      server->service_metrics_.get(), server->oplog_.get(), options.slow_call));
+  builder.experimental().SetInterceptorCreators(std::move(observers));
   server->server_ = builder.BuildAndStart();
   if (server->server_ == nullptr || server->port_ == 0) {
     server->server_.reset();  // ~EhcpServer closes the index and the log.
@@ -148,7 +201,11 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
         MetricsExporter::Start(
             options.metrics_address,
             {server->log_.get(), server->index_.get(), server->verifier_.get(),
-             server->cases_.get()});
+             server->cases_.get(),
+             // "Today" for the per-LA report figures.
+             [now = options.now] { return domain::LondonDate(now()); },
+             server->service_metrics_.get(), server->oplog_.get()},
+            {options.metrics_report_interval});
     if (!metrics.ok()) return metrics.status();  // ~EhcpServer shuts down.
     server->metrics_ = *std::move(metrics);
   }
@@ -158,6 +215,7 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
                              server->verifier_.get()},
       server->server_->GetHealthCheckService());
   server->health_->Start();
+  LogStarted(options, *server);
   return server;
 }
 
@@ -187,6 +245,7 @@ void EhcpServer::Shutdown(absl::Duration grace) {
   if (verifier_ != nullptr) verifier_->Stop();
   if (index_ != nullptr) index_->Close();
   if (log_ != nullptr) log_->Close();
+  if (oplog_ != nullptr) oplog_->Flush();  // Every line out before exit.
 }
 
 void EhcpServer::Wait() {

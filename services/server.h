@@ -47,6 +47,8 @@ class HealthMonitor;
 class IndexWaits;
 class LogVerifier;
 class MetricsExporter;
+class ServiceMetrics;
+class StructuredLog;
 
 struct ServerOptions {
   // Data directory, created when missing: the event log in log/, the clock
@@ -68,8 +70,20 @@ struct ServerOptions {
   // host:port to serve Prometheus metrics on (HTTP, /metrics); empty: off.
   // Port 0 picks a free port (see EhcpServer::metrics_port).
   std::string metrics_address;
+  // The per-LA report figures among the metrics (overdue annual reviews,
+  // open breaches, the review backlog) are computed at most this often, off
+  // the scrape (services/internal/report_metrics.h).
+  absl::Duration metrics_report_interval = absl::Seconds(30);
   // Largest request accepted, in bytes (larger: RESOURCE_EXHAUSTED).
   int max_message_bytes = 4 << 20;
+  // The operator's log (services/internal/structured_log.h): "json" (one
+  // JSON object per line) or "text"; anything else is INVALID_ARGUMENT.
+  std::string log_format = "json";
+  // Receives each log line (newline included) on the log's own thread;
+  // empty: stderr.
+  std::function<void(const std::string& line)> log_sink;
+  // A unary call that takes at least this long is logged as slow_call.
+  absl::Duration slow_call = absl::Seconds(1);
   // The current instant; tests pass a fixed clock.
   std::function<absl::Time()> now = [] { return absl::Now(); };
 };
@@ -92,7 +106,7 @@ absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
 class EhcpServer {
  public:
   // Opens the log and starts serving. INVALID_ARGUMENT for a bad listen
-  // address; UNAVAILABLE when the port (or the metrics port) cannot be
+  // address or log format; UNAVAILABLE when the port (or the metrics port) cannot be
   // bound; errors from the
   // log (e.g. FAILED_PRECONDITION for a data directory of another format,
   // or another ehcpd already using it).
@@ -122,8 +136,16 @@ class EhcpServer {
   void Wait();
 
  private:
-  EhcpServer() = default;
+  EhcpServer();
+  // Logs server_started: the configuration (no secrets) and where the log
+  // and the index stand.
+  static void LogStarted(const ServerOptions& options,
+                         const EhcpServer& server);
 
+  // The operator's log and the services' counters: first, so that they go
+  // last, after every thread that feeds them.
+  std::unique_ptr<StructuredLog> oplog_;
+  std::unique_ptr<ServiceMetrics> service_metrics_;
   std::unique_ptr<storage::EventLog> log_;
   std::unique_ptr<projections::ClockIndex> index_;
   std::unique_ptr<cases::CaseCache> cases_;

@@ -34,6 +34,7 @@
 #ifndef EHCP_STORAGE_EVENT_LOG_H_
 #define EHCP_STORAGE_EVENT_LOG_H_
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -218,7 +219,20 @@ class EventLog {
     uint64_t conflicts = 0;      // Appends refused for an expected version.
     uint64_t failed_writes = 0;  // WriteBatches RocksDB refused.
     uint64_t max_batch_appends = 0;  // Most requests in one group commit.
+    // Appends written per WriteBatch, as a histogram: batch_appends[i]
+    // counts the batches that wrote more than kBatchAppendsBounds[i-1] (0
+    // for i = 0) and at most kBatchAppendsBounds[i] appends;
+    // batch_appends[kBatchAppendsBounds.size()] those that wrote more than
+    // the last bound. Not cumulative. The counts add up to `batches`; the
+    // appends the batches wrote add up to `appends`.
+    using BatchAppendCounts = std::array<uint64_t, 11>;
+    BatchAppendCounts batch_appends = {};
   };
+  // The upper bounds of the Stats::batch_appends buckets.
+  static constexpr std::array<uint64_t, 10> kBatchAppendsBounds = {
+      1, 2, 4, 8, 16, 32, 64, 128, 256, 512};
+  static_assert(std::tuple_size_v<Stats::BatchAppendCounts> ==
+                kBatchAppendsBounds.size() + 1);
 
   // Called exactly once with the append's outcome.
   using AppendCallback =

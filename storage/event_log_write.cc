@@ -194,6 +194,10 @@ EventLogImpl::Completions EventLogImpl::Commit(std::vector<Pending> batch) {
       stats_.records += builder.records();
       stats_.max_batch_appends =
           std::max<uint64_t>(stats_.max_batch_appends, batch.size());
+      const auto bound = std::lower_bound(kBatchAppendsBounds.begin(),
+                                          kBatchAppendsBounds.end(),
+                                          uint64_t{builder.appends()});
+      ++stats_.batch_appends[bound - kBatchAppendsBounds.begin()];
     }
     write_state_ = write_error_;
     if (!write_status.ok() && !builder.empty()) ++stats_.failed_writes;

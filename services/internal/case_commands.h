@@ -30,6 +30,7 @@
 #include "ehcp/v1/case_service.pb.h"
 #include "cases/case_cache.h"
 #include "services/internal/executor.h"
+#include "services/internal/service_metrics.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -54,9 +55,11 @@ class CaseCommands {
   // `log`, `cases` and `executor` must outlive this object. An append whose
   // case is not in the cache is decided on `executor` (reading the case may
   // touch the disk). `now` gives the current instant (today's London date
-  // is derived from it).
+  // is derived from it). `metrics` (may be null; must outlive this object)
+  // counts the events each append commits, by kind.
   CaseCommands(storage::EventLog* log, cases::CaseCache* cases,
-               Executor* executor, Clock now);
+               Executor* executor, Clock now,
+               ServiceMetrics* metrics = nullptr);
 
   // Opens a case. INVALID_ARGUMENT naming the field; ALREADY_EXISTS naming
   // the existing case id; FAILED_PRECONDITION when opened_on is in the
@@ -96,6 +99,7 @@ class CaseCommands {
   cases::CaseCache* const cases_;
   Executor* const executor_;
   const Clock now_;
+  ServiceMetrics* const metrics_;
 
   absl::Mutex turns_mu_;
   // Cases with an append in progress, and the appends waiting for it.

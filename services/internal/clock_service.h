@@ -18,6 +18,7 @@
 #include "services/internal/executor.h"
 #include "services/internal/index_waits.h"
 #include "services/internal/log_verifier.h"
+#include "services/internal/structured_log.h"
 #include "cases/case_cache.h"
 #include "storage/event_log.h"
 
@@ -27,10 +28,13 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
  public:
   // All pointers must outlive the service.
   // `verifier` may be null (no background verification to report).
+  // `oplog` (may be null) receives the start and the end of each rebuild
+  // of the clock index (clock_index_rebuild_started / _finished / _failed).
   ClockServiceImpl(storage::EventLog* log, cases::CaseCache* cases,
                    projections::ClockIndex* index, Executor* executor,
                    IndexWaits* waits, CaseCommands::Clock now,
-                   const LogVerifier* verifier = nullptr);
+                   const LogVerifier* verifier = nullptr,
+                   StructuredLog* oplog = nullptr);
 
   grpc::ServerUnaryReactor* GetCaseClocks(
       grpc::CallbackServerContext* context,
@@ -77,6 +81,7 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
   IndexWaits* const waits_;
   const CaseCommands::Clock now_;
   const LogVerifier* const verifier_;
+  StructuredLog* const oplog_;
 };
 
 }  // namespace ehcp::services

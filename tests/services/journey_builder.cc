@@ -139,7 +139,12 @@ TempDir::~TempDir() {
   std::filesystem::remove_all(path_, ignored);
 }
 
-TestServer::TestServer(const std::string& data_dir, bool metrics) {
+TestServer::TestServer(const std::string& data_dir, bool metrics)
+    : TestServer(data_dir, metrics, [](services::ServerOptions*) {}) {}
+
+TestServer::TestServer(
+    const std::string& data_dir, bool metrics,
+    const std::function<void(services::ServerOptions*)>& configure) {
   services::ServerOptions options;
   options.data_dir = data_dir;
   options.listen_address = "127.0.0.1:0";
@@ -148,6 +153,7 @@ TestServer::TestServer(const std::string& data_dir, bool metrics) {
     return absl::FromCivil(absl::CivilSecond(2026, 11, 23, 12, 0, 0),
                            absl::UTCTimeZone());
   };
+  configure(&options);
   auto server = services::EhcpServer::Start(options);
   EXPECT_TRUE(server.ok()) << server.status();
   server_ = *std::move(server);

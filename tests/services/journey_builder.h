@@ -3,6 +3,7 @@
 #ifndef EHCP_TESTS_SERVICES_JOURNEY_BUILDER_H_
 #define EHCP_TESTS_SERVICES_JOURNEY_BUILDER_H_
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -71,6 +72,9 @@ class TempDir {
 class TestServer {
  public:
   explicit TestServer(const std::string& data_dir, bool metrics = false);
+  // The same, with `configure` adjusting the options before the start.
+  TestServer(const std::string& data_dir, bool metrics,
+             const std::function<void(services::ServerOptions*)>& configure);
   ~TestServer();
 
   v1::CaseService::Stub& stub() { return *stub_; }

@@ -15,6 +15,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "google/protobuf/struct.pb.h"
+#include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "tests/services/journey_builder.h"
 
@@ -792,6 +794,106 @@ TEST(ProcessTest, StartsReadOnlyOnAFullDiskAndBecomesWritableByItselfWithRoom) {
   }
   ASSERT_TRUE(reader->Finish().ok());
   EXPECT_TRUE(verdict.done() && verdict.intact()) << verdict.problem();
+}
+
+// Reads `fd` until a full line holding `needle` has arrived (at most 20 s),
+// appending what it read to *text; returns that line, or "".
+std::string ReadUntilLineWith(int fd, const std::string& needle,
+                              std::string* text) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(20);
+  char buffer[512];
+  while (absl::Now() < give_up) {
+    size_t start = 0;
+    for (size_t end; (end = text->find('\n', start)) != std::string::npos;
+         start = end + 1) {
+      const std::string line = text->substr(start, end - start);
+      if (line.find(needle) != std::string::npos) return line;
+    }
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, 50) <= 0) continue;
+    const ssize_t n = read(fd, buffer, sizeof(buffer));
+    if (n <= 0) break;
+    text->append(buffer, static_cast<size_t>(n));
+  }
+  return "";
+}
+
+// ehcpd's stderr is its operator's log: one JSON object per line, from the
+// start-up configuration (whose listen address a script can read) to the
+// stop; a refused call is a call_refused line with its method, code, rule
+// and the client's request id, and neither the case reference nor the
+// birth month the client sent appears anywhere.
+TEST(ProcessTest, StderrIsAJsonLogOfTheStartAndOfRefusalsWithoutPersonalData) {
+  TempDir dir;
+  int stderr_fd = -1;
+  pid_t pid = SpawnEhcpd(dir.path(), STDERR_FILENO, &stderr_fd);
+  std::string said;
+  const std::string started = ReadUntilLineWith(stderr_fd, "server_started", &said);
+  ASSERT_FALSE(started.empty()) << said;
+  google::protobuf::Struct start;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(started, &start).ok())
+      << started;
+  const std::string listen = start.fields().at("listen").string_value();
+  EXPECT_EQ(start.fields().at("data_dir").string_value(), dir.path());
+  EXPECT_TRUE(start.fields().at("sync").bool_value());
+  EXPECT_EQ(start.fields().at("workers").number_value(), 4);
+
+  auto stub = v1::CaseService::NewStub(
+      grpc::CreateChannel(listen, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext open_context;
+  v1::OpenCaseRequest open;
+  open.set_la_code("E10000016");
+  open.set_case_reference("DOE-JOHN-0099");
+  open.set_birth_month("2012-09");
+  open.set_opened_on("2024-01-02");
+  v1::OpenCaseResponse opened;
+  ASSERT_TRUE(stub->OpenCase(&open_context, open, &opened).ok());
+  grpc::ClientContext context;
+  context.AddMetadata("x-request-id", "proc-req-1");
+  v1::AppendEventsResponse response;
+  const grpc::Status refused = stub->AppendEvents(
+      &context,
+      AppendRequest(opened.case_id(),
+                    {Request("2024-01-08"), Cease("2024-01-09"),
+                     Final("2024-05-31")}),
+      &response);
+  ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
+      << refused.error_message();
+  const std::string rule = refused.error_message().substr(
+      5, refused.error_message().find(':') - 5);
+
+  const std::string line = ReadUntilLineWith(stderr_fd, "proc-req-1", &said);
+  ASSERT_FALSE(line.empty()) << said;
+  google::protobuf::Struct call;
+  ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(line, &call).ok())
+      << line;
+  EXPECT_EQ(call.fields().at("event").string_value(), "call_refused") << line;
+  EXPECT_EQ(call.fields().at("method").string_value(),
+            "ehcp.v1.CaseService/AppendEvents")
+      << line;
+  EXPECT_EQ(call.fields().at("code").string_value(), "FAILED_PRECONDITION");
+  EXPECT_EQ(call.fields().at("rule").string_value(), rule) << line;
+  EXPECT_FALSE(rule.empty()) << refused.error_message();
+  EXPECT_EQ(call.fields().at("request_id").string_value(), "proc-req-1");
+  EXPECT_TRUE(call.fields().at("latency_ms").has_number_value()) << line;
+
+  stub.reset();
+  kill(pid, SIGTERM);
+  ReadUntilLineWith(stderr_fd, "\"stopped\"", &said);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  close(stderr_fd);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << said;
+  size_t start_of_line = 0;
+  for (size_t end; (end = said.find('\n', start_of_line)) != std::string::npos;
+       start_of_line = end + 1) {
+    const std::string each = said.substr(start_of_line, end - start_of_line);
+    google::protobuf::Struct object;
+    EXPECT_TRUE(google::protobuf::util::JsonStringToMessage(each, &object).ok())
+        << "not a JSON object: " << each;
+  }
+  EXPECT_EQ(said.find("DOE-JOHN"), std::string::npos) << said;
+  EXPECT_EQ(said.find("2012-09"), std::string::npos) << said;
 }
 
 }  // namespace

@@ -157,6 +157,11 @@ TEST_F(ConcurrencyTest, GroupCommitSharesBatchesUnderConcurrency) {
   EXPECT_LT(stats.batches, stats.appends);
   EXPECT_EQ(stats.syncs, stats.batches);
   EXPECT_GT(stats.max_batch_appends, 1u);
+  // Every batch is in the histogram, and some in a bucket above one append.
+  uint64_t histogram_batches = 0;
+  for (uint64_t count : stats.batch_appends) histogram_batches += count;
+  EXPECT_EQ(histogram_batches, stats.batches);
+  EXPECT_LT(stats.batch_appends[0], stats.batches);
 }
 
 TEST_F(ConcurrencyTest, ReadersNeverSeeAGapWhileWritersAppend) {
@@ -323,6 +328,12 @@ TEST(GroupCommitTest, AppendsInOneBatchSeeEachOtherAndAConflictHarmsNoOther) {
   EXPECT_EQ(stats.batches, 2u);
   EXPECT_EQ(stats.max_batch_appends, 4u);
   EXPECT_EQ(stats.conflicts, 2u);
+  // The histogram of appends written per batch: "x" alone, then the two of
+  // the four queued requests that were written (the conflicts write none).
+  EventLog::Stats::BatchAppendCounts expected_histogram = {};
+  expected_histogram[0] = 1;  // 1 append
+  expected_histogram[1] = 1;  // 2 appends
+  EXPECT_EQ(stats.batch_appends, expected_histogram);
   EXPECT_EQ(ReadWholeLog(*log).size(), 3u);
 }
 
