@@ -2,7 +2,9 @@
 // statutory clocks, fed from the event log, that answers the cross-case
 // reports of docs/law.md §5 and §8 "Reports" — late
 // clocks (ListBreaches), the review backlog and SEN2 timeliness — as of any
-// date.
+// date, and the worklists of case-management frontends: a case by its
+// council's reference (FindCase), cases by LA and stage (ListCases) and the
+// open deadlines due in a window (ListDeadlines).
 //
 // The index only narrows; the domain decides. For each case the index keeps
 // the rows of domain::EvaluateClocks(events, 2199-12-31) (the "final" rows)
@@ -302,11 +304,14 @@ class ClockIndex {
   // missing), reading from `log`, which must outlive the index. Returns
   // INVALID_ARGUMENT for an empty `dir`, a null `log` or a batch_size out of
   // range; FAILED_PRECONDITION if `dir` holds a RocksDB database that is not
-  // a clock index, an index of an unknown format version, or an index ahead
+  // a clock index, an index of a newer format version, or an index ahead
   // of the log (checkpoint past the head: the log lost acknowledged records,
   // or the index is another log's; restore from a backup); UNAVAILABLE if the directory is in
   // use or the disk fails. With options.start_tailer the tailer starts
   // catching up at once.
+  //
+  // An index of an older format version is discarded (FORMAT.md) and the
+  // index opens empty, to be built from the log by the tailer or CatchUp.
   //
   // A damaged index (RocksDB reports corruption, or its metadata does not
   // decode: DATA_LOSS) does not stop the opening: the index opens damaged
