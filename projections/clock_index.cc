@@ -3,7 +3,10 @@
 // clock_queries.cc.
 #include "projections/clock_index.h"
 
+#include <algorithm>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <system_error>
 #include <utility>
 
@@ -31,14 +34,27 @@ const storage::RocksDbLayout& Layout() {
       .a_name = "a clock index",
       .families = {rocksdb::kDefaultColumnFamilyName, fmt::kLateFamily,
                    fmt::kStoppedFamily, fmt::kCasesFamily, fmt::kLasFamily,
-                   fmt::kMetaFamily},
+                   fmt::kMetaFamily, fmt::kRefsFamily, fmt::kStagesFamily,
+                   fmt::kDueFamily},
       .meta_family = 5,
       .format_version = fmt::kFormatVersion,
-      .data_families = {1, 2, 3, 4, 5},
+      .data_families = {1, 2, 3, 4, 5, 6, 7, 8},
       .data_noun = "keys",
       .on_other_version = "delete the directory to rebuild the index",
   };
   return *layout;
+}
+
+// An index that has read the log further than the log goes.
+absl::Status AheadOfLogError(const std::string& dir, uint64_t checkpoint,
+                             uint64_t head) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "clock index: ", dir, " has read the event log up to position ",
+      checkpoint, " but the log now ends at position ", head,
+      ": the log has lost records it had acknowledged, or the data "
+      "directory holds another log's index. Nothing was changed; restore "
+      "the data directory from a backup. Keep this index: it shows how far "
+      "the log went"));
 }
 
 }  // namespace
@@ -166,6 +182,83 @@ absl::Status ClockIndex::Impl::OpenHandlesLocked(bool read_only) {
   families_.cases = handles_[3];
   families_.las = handles_[4];
   families_.meta = handles_[5];
+  families_.refs = handles_[6];
+  families_.stages = handles_[7];
+  families_.due = handles_[8];
+  return absl::OkStatus();
+}
+
+absl::Status ClockIndex::Impl::DiscardOlderFormat(
+    const std::string& dir, const storage::EventLog& log) {
+  rocksdb::DBOptions db_options;
+  if (!db_options.env->FileExists(dir + "/CURRENT").ok()) {
+    return absl::OkStatus();
+  }
+  std::vector<std::string> found;
+  if (!rocksdb::DB::ListColumnFamilies(db_options, dir, &found).ok()) {
+    return absl::OkStatus();  // The open says what is wrong.
+  }
+  // Only the families of a clock index, of this version or an older one
+  // (versions 1 and 2 had the first five data families); any other
+  // database is left for the open to refuse.
+  const std::set<std::string> families(found.begin(), found.end());
+  const std::vector<std::string>& current = Layout().families;
+  const std::set<std::string> older(current.begin(), current.begin() + 6);
+  if (families != std::set<std::string>(current.begin(), current.end()) &&
+      families != older) {
+    return absl::OkStatus();
+  }
+  const auto meta = std::find(found.begin(), found.end(), fmt::kMetaFamily);
+  // Opened read-only as it is, whatever families its version had.
+  storage::RocksDbLayout as_found = Layout();
+  as_found.families = found;
+  as_found.meta_family = static_cast<size_t>(meta - found.begin());
+  std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  if (!storage::OpenRocksDbReadOnly(
+           as_found, dir, db_options,
+           [](const std::string&) { return rocksdb::ColumnFamilyOptions(); },
+           &db, &handles)
+           .ok()) {
+    return absl::OkStatus();  // Damage: the open marks it so.
+  }
+  auto read = [&](const char* key) -> std::optional<uint64_t> {
+    std::string value;
+    if (!db->Get(rocksdb::ReadOptions(), handles[as_found.meta_family], key,
+                 &value)
+             .ok()) {
+      return std::nullopt;
+    }
+    absl::StatusOr<uint64_t> n = ::ehcp::DecodeBigEndian64(value, key);
+    return n.ok() ? std::optional<uint64_t>(*n) : std::nullopt;
+  };
+  const std::optional<uint64_t> version = read(fmt::kFormatVersionKey);
+  const uint64_t checkpoint = read(fmt::kCheckpointKey).value_or(0);
+  storage::CloseRocksDb(&db, &handles);
+  if (!version || *version == fmt::kFormatVersion) return absl::OkStatus();
+  if (*version > fmt::kFormatVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "clock index: ", dir, " has format version ", *version,
+        "; this build reads only version ", fmt::kFormatVersion, " (",
+        Layout().on_other_version, ")"));
+  }
+  const uint64_t head = log.HeadPosition();
+  if (checkpoint > head) return AheadOfLogError(dir, checkpoint, head);
+  // An older index: a projection of the same log, so nothing is lost by
+  // building the current one from the log instead. Moved aside first, so a
+  // crash while it is removed leaves it whole (RecoverFromSwap puts
+  // <dir>.old back, and the next Open discards it again).
+  std::error_code error;
+  const std::string old = dir + ".old";
+  std::filesystem::rename(dir, old, error);
+  if (!error) std::filesystem::remove_all(old, error);
+  if (!error) std::filesystem::create_directories(dir, error);
+  if (error) {
+    return absl::ErrnoToStatus(
+        error.value(),
+        absl::StrCat("clock index: remove ", dir, " (format version ",
+                     *version, ", to be rebuilt)"));
+  }
   return absl::OkStatus();
 }
 
@@ -203,15 +296,7 @@ absl::Status ClockIndex::Impl::LoadMeta() {
         ::ehcp::DecodeBigEndian64(value, "clock index: meta rebuild_until"));
   }
   const uint64_t head = log_->HeadPosition();
-  if (checkpoint > head) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "clock index: ", dir_, " has read the event log up to position ",
-        checkpoint, " but the log now ends at position ", head,
-        ": the log has lost records it had acknowledged, or the data "
-        "directory holds another log's index. Nothing was changed; restore "
-        "the data directory from a backup. Keep this index: it shows how far "
-        "the log went"));
-  }
+  if (checkpoint > head) return AheadOfLogError(dir_, checkpoint, head);
   applied_ = checkpoint;
   rebuild_until_ = rebuild_until > checkpoint ? rebuild_until : 0;
   indexed_cases_.store(indexed);
@@ -383,6 +468,7 @@ absl::StatusOr<std::unique_ptr<ClockIndex>> ClockIndex::Open(
         error.value(), absl::StrCat("clock index: create directory ", dir));
   }
   EHCP_RETURN_IF_ERROR(Impl::RecoverFromSwap(dir));
+  EHCP_RETURN_IF_ERROR(Impl::DiscardOlderFormat(dir, *log));
   auto impl = std::make_unique<Impl>(dir, log, options);
   if (absl::Status opened = impl->OpenDatabase(); !opened.ok()) {
     // A damaged index is rebuilt from the log, not a reason to stay down.
@@ -434,6 +520,21 @@ absl::StatusOr<BacklogReport> ClockIndex::ReviewBacklog(
 absl::StatusOr<TimelinessReport> ClockIndex::Timeliness(
     const std::string& la_code, int year) const {
   return impl_->Timeliness(la_code, year);
+}
+
+absl::StatusOr<std::vector<CaseSummary>> ClockIndex::FindCase(
+    const std::string& la_code, const std::string& case_reference) const {
+  return impl_->FindCase(la_code, case_reference);
+}
+
+absl::StatusOr<CasePage> ClockIndex::ListCases(const CaseFilter& filter,
+                                               const PageRequest& page) const {
+  return impl_->ListCases(filter, page);
+}
+
+absl::StatusOr<DeadlinePage> ClockIndex::ListDeadlines(
+    const DeadlineFilter& filter, const PageRequest& page) const {
+  return impl_->ListDeadlines(filter, page);
 }
 
 void ClockIndex::Close() { impl_->Close(); }

@@ -2,7 +2,9 @@
 // statutory clocks, fed from the event log, that answers the cross-case
 // reports of docs/law.md §5 and §8 "Reports" — late
 // clocks (ListBreaches), the review backlog and SEN2 timeliness — as of any
-// date.
+// date, and the worklists of case-management frontends: a case by its
+// council's reference (FindCase), cases by LA and stage (ListCases) and the
+// open deadlines due in a window (ListDeadlines).
 //
 // The index only narrows; the domain decides. For each case the index keeps
 // the rows of domain::EvaluateClocks(events, 2199-12-31) (the "final" rows)
@@ -63,6 +65,7 @@
 #include "absl/time/time.h"
 #include "domain/clock_reports.h"
 #include "domain/clocks.h"
+#include "ehcp/v1/types.pb.h"
 #include "storage/event_log.h"
 
 namespace ehcp::cases {
@@ -102,6 +105,8 @@ struct Breach {
   std::string la_code;
   // The row as of BreachFilter::as_of.
   domain::ClockRow row;
+  // The council's own reference for the case (its CaseOpened).
+  std::string case_reference;
 
   bool operator==(const Breach&) const = default;
 };
@@ -125,6 +130,8 @@ struct BacklogEntry {
   int days_overdue = 0;
   // EXCUSED (still open, so still counted).
   bool excused = false;
+  // The council's own reference for the case (its CaseOpened).
+  std::string case_reference;
 
   bool operator==(const BacklogEntry&) const = default;
 };
@@ -156,6 +163,69 @@ struct BacklogReport {
   std::string la_code;
   // One per backlog clock, in catalogue order.
   std::vector<ClockBacklog> clocks;
+};
+
+// One case as the worklists show it (FindCase, ListCases): who it is and
+// where its journey stands.
+struct CaseSummary {
+  std::string case_id;
+  std::string la_code;
+  // The council's own reference (CaseOpened.case_reference).
+  std::string case_reference;
+  // domain::CaseState::stage after every event up to the index's
+  // checkpoint: what GetCaseState says of the case (ehcp.v1.CaseStage).
+  v1::CaseStage stage = v1::CASE_STAGE_UNSPECIFIED;
+
+  bool operator==(const CaseSummary&) const = default;
+};
+
+// Which cases ListCases returns.
+struct CaseFilter {
+  // One LA's ONS code; empty: every LA.
+  std::string la_code;
+  // Stages to include (not UNSPECIFIED); empty: every stage.
+  std::vector<v1::CaseStage> stages;
+};
+
+struct CasePage {
+  // By stage (its number in ehcp.v1.CaseStage), then case id.
+  std::vector<CaseSummary> cases;
+  // Opaque; empty on the last page.
+  std::string next_page_token;
+};
+
+// Which open deadlines ListDeadlines returns: the caseworker's "what is due
+// in the next 14 days".
+struct DeadlineFilter {
+  // One LA's ONS code; empty: every LA.
+  std::string la_code;
+  // Due on or after / on or before these days (inclusive; the caller
+  // resolves defaults).
+  absl::CivilDay due_from;
+  absl::CivilDay due_to;
+  // The evaluation date (the caller resolves "today").
+  absl::CivilDay as_of;
+};
+
+// One open deadline: a row, as of DeadlineFilter::as_of, of a deadline
+// clock (rules.h ClockKind::kDeadline: not a window, not a compliance
+// check) with no stop and status PENDING, OVERDUE or EXCUSED.
+struct Deadline {
+  std::string case_id;
+  std::string la_code;
+  std::string case_reference;
+  domain::ClockRow row;
+
+  bool operator==(const Deadline&) const = default;
+};
+
+struct DeadlinePage {
+  // By due date, then case id, clock (catalogue order), instance ("2"
+  // before "10") and the domain's row order.
+  std::vector<Deadline> deadlines;
+  // Opaque; empty on the last page.
+  std::string next_page_token;
+  absl::CivilDay as_of;
 };
 
 struct TimelinessReport {
@@ -234,11 +304,14 @@ class ClockIndex {
   // missing), reading from `log`, which must outlive the index. Returns
   // INVALID_ARGUMENT for an empty `dir`, a null `log` or a batch_size out of
   // range; FAILED_PRECONDITION if `dir` holds a RocksDB database that is not
-  // a clock index, an index of an unknown format version, or an index ahead
+  // a clock index, an index of a newer format version, or an index ahead
   // of the log (checkpoint past the head: the log lost acknowledged records,
   // or the index is another log's; restore from a backup); UNAVAILABLE if the directory is in
   // use or the disk fails. With options.start_tailer the tailer starts
   // catching up at once.
+  //
+  // An index of an older format version is discarded (FORMAT.md) and the
+  // index opens empty, to be built from the log by the tailer or CatchUp.
   //
   // A damaged index (RocksDB reports corruption, or its metadata does not
   // decode: DATA_LOSS) does not stop the opening: the index opens damaged
@@ -336,6 +409,47 @@ class ClockIndex {
   // closed; DATA_LOSS / other errors from the log or RocksDB.
   absl::StatusOr<TimelinessReport> Timeliness(const std::string& la_code,
                                               int year) const;
+
+  // The cases the council `la_code` opened under `case_reference` (FindCase):
+  // exactly one, since OpenCase derives the case id from the two and refuses
+  // a second; every one, in case id order, in the rare log where two
+  // streams claim the same reference (an imported log made elsewhere).
+  // Returns:
+  //   - INVALID_ARGUMENT naming the field: la_code empty or not an ONS code,
+  //     case_reference empty or not 1-64 printable ASCII characters;
+  //   - NOT_FOUND "no case with reference "R" in LA L";
+  //   - UNAVAILABLE once closed; FAILED_PRECONDITION while damaged;
+  //     DATA_LOSS / other RocksDB errors.
+  // Read from the index alone (no case is read from the log).
+  absl::StatusOr<std::vector<CaseSummary>> FindCase(
+      const std::string& la_code, const std::string& case_reference) const;
+
+  // The cases of one LA (or every LA) whose stage is one of filter.stages,
+  // by stage then case id, one page of them. Read from the index alone: a
+  // case's stage is a function of its events, kept exact at every
+  // checkpoint. Tokens as ListBreaches (a fingerprint of the filter and the
+  // last case returned). Returns INVALID_ARGUMENT naming the field (la_code,
+  // "stages[i]" UNSPECIFIED or not a stage, page_size outside 0–1,000,
+  // page_token malformed or "was issued for a different query");
+  // NOT_FOUND for a valid LA with no cases; UNAVAILABLE, FAILED_PRECONDITION
+  // and DATA_LOSS as FindCase. With an empty index and no la_code: an empty
+  // page.
+  absl::StatusOr<CasePage> ListCases(const CaseFilter& filter,
+                                     const PageRequest& page) const;
+
+  // Open deadlines (Deadline) of one LA or every LA due in
+  // [filter.due_from, filter.due_to] as of filter.as_of, by due date, one
+  // page of them. The index narrows (the `due` family: every row that is
+  // open on some date, by LA and due date; its summary skips rows stopped
+  // by as_of or triggered after it) and the domain decides: each candidate
+  // case is evaluated as of as_of from its model. Returns INVALID_ARGUMENT
+  // naming the field (la_code; due_from after due_to; as_of after
+  // 2199-12-31 or before any event of the LA(s); page_size; page_token);
+  // NOT_FOUND for a valid LA with no cases; UNAVAILABLE, FAILED_PRECONDITION
+  // and DATA_LOSS as FindCase. With an empty index and no la_code: an
+  // empty page.
+  absl::StatusOr<DeadlinePage> ListDeadlines(const DeadlineFilter& filter,
+                                             const PageRequest& page) const;
 
   // Stops the tailer (waiting for its batch in progress), makes a running
   // CatchUp or Rebuild return UNAVAILABLE after its current batch, wakes

@@ -235,9 +235,11 @@ absl::StatusOr<BreachPage> ListBreachesIn(
                         .instance = row.instance,
                         .dup = dup};
       if (after && !BreachSortLess(*after, key)) continue;
-      kept.emplace(
-          key,
-          Breach{.case_id = c.key.case_id, .la_code = c.la_code, .row = row});
+      kept.emplace(key, Breach{.case_id = c.key.case_id,
+                               .la_code = c.la_code,
+                               .row = row,
+                               .case_reference =
+                                   evaluator.Reference(c.key.case_id)});
       if (kept.size() > want) kept.erase(std::prev(kept.end()));
     }
   }
@@ -343,7 +345,8 @@ absl::StatusOr<BacklogReport> ClockIndex::Impl::ReviewBacklog(
                        .instance = row.instance,
                        .due = *row.due,
                        .days_overdue = row.days_late,
-                       .excused = row.status == ClockStatus::kExcused});
+                       .excused = row.status == ClockStatus::kExcused,
+                       .case_reference = evaluator.Reference(case_id)});
     }
   }
   for (const std::string& clock_id : BacklogClocks()) {

@@ -17,6 +17,7 @@ using storage::ToAbsl;
 
 constexpr char kNoDate[] = "--------";
 constexpr size_t kDateSize = 8;
+constexpr size_t kStageCodeSize = 2;
 
 absl::Status Corrupt(std::string_view what, std::string_view why) {
   return absl::DataLossError(
@@ -181,13 +182,128 @@ absl::StatusOr<RowSummary> DecodeRowSummary(std::string_view bytes) {
   return summary;
 }
 
-std::string EncodeCaseEntry(const CaseEntry& entry) { return entry.la_code; }
+std::string EncodeCaseEntry(const CaseEntry& entry) {
+  return entry.la_code + StageCode(entry.stage);
+}
 
 absl::StatusOr<CaseEntry> DecodeCaseEntry(std::string_view bytes) {
-  if (bytes.size() != kLaCodeSize) {
-    return Corrupt("case entry", "not a 9-byte LA code");
+  if (bytes.size() != kLaCodeSize + kStageCodeSize) {
+    return Corrupt("case entry", "not a 9-byte LA code and a 2-digit stage");
   }
-  return CaseEntry{.la_code = std::string(bytes)};
+  absl::StatusOr<v1::CaseStage> stage =
+      ParseStageCode(bytes.substr(kLaCodeSize), "case entry stage");
+  if (!stage.ok()) return stage.status();
+  return CaseEntry{.la_code = std::string(bytes.substr(0, kLaCodeSize)),
+                   .stage = *stage};
+}
+
+std::string StageCode(v1::CaseStage stage) {
+  const int n = static_cast<int>(stage);
+  return {static_cast<char>('0' + n / 10 % 10), static_cast<char>('0' + n % 10)};
+}
+
+absl::StatusOr<v1::CaseStage> ParseStageCode(std::string_view text,
+                                             std::string_view what) {
+  if (text.size() != kStageCodeSize || text[0] < '0' || text[0] > '9' ||
+      text[1] < '0' || text[1] > '9') {
+    return Corrupt(what, "not a 2-digit stage");
+  }
+  const int n = (text[0] - '0') * 10 + (text[1] - '0');
+  if (n == v1::CASE_STAGE_UNSPECIFIED || !v1::CaseStage_IsValid(n)) {
+    return Corrupt(what, "not a stage");
+  }
+  return static_cast<v1::CaseStage>(n);
+}
+
+std::string RefPrefix(std::string_view la_code,
+                      std::string_view case_reference) {
+  std::string key;
+  key.reserve(la_code.size() + case_reference.size() + 1);
+  key.append(la_code);
+  key.append(case_reference);
+  key.push_back('\0');
+  return key;
+}
+
+std::string RefKey(std::string_view la_code, std::string_view case_reference,
+                   std::string_view case_id) {
+  std::string key = RefPrefix(la_code, case_reference);
+  key.append(case_id);
+  return key;
+}
+
+absl::StatusOr<RefKeyParts> ParseRefKey(std::string_view key) {
+  if (key.size() < kLaCodeSize) return Corrupt("reference key", "too short");
+  const size_t end = key.find('\0', kLaCodeSize);
+  if (end == std::string_view::npos || end == kLaCodeSize ||
+      end + 1 == key.size()) {
+    return Corrupt("reference key", "no reference or no case id");
+  }
+  RefKeyParts parts;
+  parts.la_code = std::string(key.substr(0, kLaCodeSize));
+  parts.case_reference =
+      std::string(key.substr(kLaCodeSize, end - kLaCodeSize));
+  parts.case_id = std::string(key.substr(end + 1));
+  return parts;
+}
+
+std::string StageKey(std::string_view la_code, v1::CaseStage stage,
+                     std::string_view case_id) {
+  std::string key(la_code);
+  key.append(StageCode(stage));
+  key.append(case_id);
+  return key;
+}
+
+absl::StatusOr<StageKeyParts> ParseStageKey(std::string_view key) {
+  if (key.size() <= kLaCodeSize + kStageCodeSize) {
+    return Corrupt("stage key", "too short");
+  }
+  StageKeyParts parts;
+  parts.la_code = std::string(key.substr(0, kLaCodeSize));
+  absl::StatusOr<v1::CaseStage> stage =
+      ParseStageCode(key.substr(kLaCodeSize, kStageCodeSize), "stage key");
+  if (!stage.ok()) return stage.status();
+  parts.stage = *stage;
+  parts.case_id = std::string(key.substr(kLaCodeSize + kStageCodeSize));
+  return parts;
+}
+
+std::string DueKey(std::string_view la_code, absl::CivilDay due,
+                   std::string_view case_id, std::string_view clock_id,
+                   std::string_view instance) {
+  std::string key(la_code);
+  key.append(DateKey(due));
+  key.append(case_id);
+  key.push_back('\0');
+  key.append(clock_id);
+  key.push_back('\0');
+  key.append(instance);
+  return key;
+}
+
+absl::StatusOr<DueKeyParts> ParseDueKey(std::string_view key) {
+  if (key.size() < kLaCodeSize + kDateSize) return Corrupt("due key", "too short");
+  DueKeyParts parts;
+  parts.la_code = std::string(key.substr(0, kLaCodeSize));
+  absl::StatusOr<absl::CivilDay> due =
+      ParseDateKey(key.substr(kLaCodeSize, kDateSize), "due key date");
+  if (!due.ok()) return due.status();
+  parts.due = *due;
+  const size_t case_at = kLaCodeSize + kDateSize;
+  const size_t case_end = key.find('\0', case_at);
+  if (case_end == std::string_view::npos || case_end == case_at) {
+    return Corrupt("due key", "no case id");
+  }
+  const size_t clock_end = key.find('\0', case_end + 1);
+  if (clock_end == std::string_view::npos || clock_end == case_end + 1) {
+    return Corrupt("due key", "no clock id");
+  }
+  parts.case_id = std::string(key.substr(case_at, case_end - case_at));
+  parts.clock_id =
+      std::string(key.substr(case_end + 1, clock_end - case_end - 1));
+  parts.instance = std::string(key.substr(clock_end + 1));
+  return parts;
 }
 
 std::string EncodeLaEntry(const LaEntry& entry) {
@@ -245,6 +361,14 @@ bool IndexedAsStopped(const domain::ClockRow& final_row) {
   return final_row.stop.has_value() &&
          (final_row.clock_id == "final_plan_20w" ||
           final_row.clock_id == "decision_to_assess");
+}
+
+bool IndexedAsDue(const domain::ClockRow& final_row) {
+  const domain::ClockRule* rule =
+      domain::FindClockRule(final_row.clock_id, final_row.trigger);
+  return rule != nullptr && rule->kind == domain::ClockKind::kDeadline &&
+         final_row.due.has_value() &&
+         (!final_row.stop || *final_row.stop > final_row.trigger);
 }
 
 }  // namespace ehcp::projections::index_format

@@ -139,18 +139,25 @@ CaseEvaluator::CaseEvaluator(const QueryContext& context, absl::CivilDay as_of)
 absl::StatusOr<const std::vector<domain::ClockRow>*> CaseEvaluator::Rows(
     const std::string& case_id) {
   auto it = cache_.find(case_id);
-  if (it != cache_.end()) return &it->second;
+  if (it != cache_.end()) return &it->second.rows;
   // From the shared case model (read from the log on a miss), with only
   // the events up to the snapshot's checkpoint.
   EHCP_ASSIGN_OR_RETURN(std::shared_ptr<cases::SharedCase> shared,
                         context_.cases().Get(case_id));
-  std::vector<domain::ClockRow> rows;
+  Entry evaluated;
   {
     absl::MutexLock lock(&shared->mu);
-    rows = shared->model.ClocksAsOf(
+    evaluated.rows = shared->model.ClocksAsOf(
         as_of_, static_cast<int64_t>(context_.checkpoint()));
+    evaluated.case_reference = shared->model.state().case_reference;
   }
-  return &cache_.emplace(case_id, std::move(rows)).first->second;
+  return &cache_.emplace(case_id, std::move(evaluated)).first->second.rows;
+}
+
+const std::string& CaseEvaluator::Reference(const std::string& case_id) const {
+  static const std::string* const kNone = new std::string;
+  auto it = cache_.find(case_id);
+  return it != cache_.end() ? it->second.case_reference : *kNone;
 }
 
 }  // namespace ehcp::projections

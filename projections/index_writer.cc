@@ -116,6 +116,23 @@ void ForEachKey(const std::string& la_code, const std::string& case_id,
           fmt::RowKey(la_code, row.clock_id, *row.stop, case_id, row.instance),
           fmt::EncodeRowSummary(summary));
   }
+  if (fmt::IndexedAsDue(row)) {
+    visit(families.due,
+          fmt::DueKey(la_code, *row.due, case_id, row.clock_id, row.instance),
+          fmt::EncodeRowSummary(summary));
+  }
+}
+
+// The case's stage after its events up to `version`: the model's own state
+// when it holds exactly those (the usual case: the tailer keeps up with the
+// appends); otherwise a fold of the first `version` events (the append path
+// has run ahead, or a catch-up reads a case in several batches).
+v1::CaseStage StageAt(const domain::CaseModel& model, int64_t version) {
+  if (version == model.version()) return model.state().stage;
+  std::vector<const v1::Event*> events;
+  events.reserve(static_cast<size_t>(version));
+  for (int64_t v = 1; v <= version; ++v) events.push_back(&model.event(v));
+  return domain::FoldCase(events).stage;
 }
 
 }  // namespace
@@ -189,12 +206,18 @@ absl::Status ClockIndex::Impl::IndexCase(
       whole ? 0 : static_cast<int64_t>(records.front()->version) - 1;
   const int64_t to = static_cast<int64_t>(records.back()->version);
   std::string la_code;
+  std::string case_reference;
+  v1::CaseStage stage;
   std::vector<domain::ClockFold::Change> changes;
   std::optional<absl::CivilDay> first_day;
   {
     absl::MutexLock lock(&shared->mu);
     domain::CaseModel& model = shared->model;
+    // Identity comes from the CaseOpened event (version 1), which no
+    // correction may touch.
     la_code = model.state().la_code;
+    case_reference = model.state().case_reference;
+    stage = StageAt(model, to);
     changes = model.AdvanceClocks(from, to);
     for (int64_t v = from + 1; v <= to; ++v) {
       const absl::StatusOr<absl::CivilDay> day =
@@ -239,12 +262,36 @@ absl::Status ClockIndex::Impl::IndexCase(
     }
   }
 
+  // The case's entry, its reference and its stage: written with its first
+  // record, and again when the stage changes (the entry says which stage
+  // key to delete).
+  const fmt::CaseEntry case_entry{.la_code = la_code, .stage = stage};
+  if (from == 0) {
+    batch->Put(families_.cases, case_id, fmt::EncodeCaseEntry(case_entry));
+    batch->Put(families_.refs,
+               fmt::RefKey(la_code, case_reference, case_id), "");
+    batch->Put(families_.stages, fmt::StageKey(la_code, stage, case_id),
+               case_reference);
+  } else {
+    std::string value;
+    EHCP_RETURN_IF_ERROR(FromRocksDb(
+        db_->Get(rocksdb::ReadOptions(), families_.cases, case_id, &value),
+        "clock index: read case entry"));
+    EHCP_ASSIGN_OR_RETURN(const fmt::CaseEntry old,
+                          fmt::DecodeCaseEntry(value));
+    if (old.stage != stage) {
+      batch->Delete(families_.stages,
+                    fmt::StageKey(la_code, old.stage, case_id));
+      batch->Put(families_.stages, fmt::StageKey(la_code, stage, case_id),
+                 case_reference);
+      batch->Put(families_.cases, case_id, fmt::EncodeCaseEntry(case_entry));
+    }
+  }
+
   // LA bookkeeping: a case is counted when its first record is read, and
   // the LA's first day only ever moves earlier.
   EHCP_ASSIGN_OR_RETURN(fmt::LaEntry * entry, LoadLa(la_code, las));
   if (from == 0) {
-    batch->Put(families_.cases, case_id,
-               fmt::EncodeCaseEntry(fmt::CaseEntry{.la_code = la_code}));
     ++entry->cases;
     ++*indexed_cases;
   }
@@ -272,7 +319,7 @@ absl::StatusOr<RebuildResult> ClockIndex::Impl::RebuildInPlace() {
     rocksdb::WriteBatch wipe;
     for (rocksdb::ColumnFamilyHandle* family :
          {families_.late, families_.stopped, families_.cases, families_.las,
-          families_.meta}) {
+          families_.meta, families_.refs, families_.stages, families_.due}) {
       wipe.DeleteRange(family, fmt::kMinKey, fmt::kMaxKeyBound);
     }
     wipe.Put(families_.meta, fmt::kFormatVersionKey,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <tuple>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
@@ -82,13 +83,11 @@ bool BreachSortLess(const BreachSortKey& a, const BreachSortKey& b) {
   return a.dup < b.dup;
 }
 
-std::string EncodePageToken(std::string_view fingerprint,
-                            const BreachSortKey& last) {
+std::string EncodePageKey(std::string_view fingerprint, const PageKey& last) {
   std::string bytes(1, kTokenVersion);
   bytes.append(fingerprint.substr(0, kFingerprintSize));
-  PutBigEndian(static_cast<uint64_t>(static_cast<int64_t>(last.days_late) +
-                                     (int64_t{1} << 31)),
-               4, &bytes);
+  PutBigEndian(static_cast<uint64_t>(last.lead + (int64_t{1} << 31)), 4,
+               &bytes);
   PutBigEndian(static_cast<uint64_t>(last.clock_index), 2, &bytes);
   PutBigEndian(static_cast<uint64_t>(last.dup), 4, &bytes);
   PutBigEndian(last.case_id.size(), 2, &bytes);
@@ -99,8 +98,8 @@ std::string EncodePageToken(std::string_view fingerprint,
   return absl::WebSafeBase64Escape(bytes);
 }
 
-absl::StatusOr<BreachSortKey> DecodePageToken(std::string_view token,
-                                              std::string_view fingerprint) {
+absl::StatusOr<PageKey> DecodePageKey(std::string_view token,
+                                      std::string_view fingerprint) {
   std::string bytes;
   if (!absl::WebSafeBase64Unescape(storage::ToAbsl(token), &bytes) ||
       bytes.size() < 1 + kFingerprintSize + kCheckSize) {
@@ -120,15 +119,34 @@ absl::StatusOr<BreachSortKey> DecodePageToken(std::string_view token,
     return absl::InvalidArgumentError(
         "page_token: was issued for a different query");
   }
-  BreachSortKey key;
-  key.days_late = static_cast<int>(static_cast<int64_t>(reader.BigEndian(4)) -
-                                   (int64_t{1} << 31));
+  PageKey key;
+  key.lead = static_cast<int64_t>(reader.BigEndian(4)) - (int64_t{1} << 31);
   key.clock_index = static_cast<int>(reader.BigEndian(2));
   key.dup = static_cast<int>(reader.BigEndian(4));
   key.case_id = reader.Bytes(reader.BigEndian(2));
   key.instance = reader.Bytes(reader.BigEndian(2));
   if (!reader.ok() || !reader.done()) return Malformed();
   return key;
+}
+
+std::string EncodePageToken(std::string_view fingerprint,
+                            const BreachSortKey& last) {
+  return EncodePageKey(fingerprint, PageKey{.lead = last.days_late,
+                                            .case_id = last.case_id,
+                                            .clock_index = last.clock_index,
+                                            .instance = last.instance,
+                                            .dup = last.dup});
+}
+
+absl::StatusOr<BreachSortKey> DecodePageToken(std::string_view token,
+                                              std::string_view fingerprint) {
+  absl::StatusOr<PageKey> key = DecodePageKey(token, fingerprint);
+  if (!key.ok()) return key.status();
+  return BreachSortKey{.days_late = static_cast<int>(key->lead),
+                       .case_id = std::move(key->case_id),
+                       .clock_index = key->clock_index,
+                       .instance = std::move(key->instance),
+                       .dup = key->dup};
 }
 
 }  // namespace ehcp::projections

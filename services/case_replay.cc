@@ -71,7 +71,7 @@ class ReplayReactor final : public ExecutorStream<v1::ReplayCaseResponse> {
     out->set_removed_by_event_id(entry.removed_by_event_id);
     out->set_recording_lag_days(entry.recording_lag_days);
     for (const domain::ClockRow& row : entry.clocks) {
-      *out->add_clocks() = ToProto(row, case_id_, la_code_);
+      *out->add_clocks() = ToProto(row, case_id_, la_code_, case_reference_);
     }
     Write(&message_, /*last=*/given_ == replay_->size());
   }
@@ -87,6 +87,7 @@ class ReplayReactor final : public ExecutorStream<v1::ReplayCaseResponse> {
       const domain::CaseModel& model = (*shared)->model;
       for (const v1::Event* e : model.Events()) events_.push_back(*e);
       la_code_ = model.state().la_code;
+      case_reference_ = model.state().case_reference;
     }
     pointers_.reserve(events_.size());
     for (const v1::Event& e : events_) pointers_.push_back(&e);
@@ -115,7 +116,7 @@ class ReplayReactor final : public ExecutorStream<v1::ReplayCaseResponse> {
     header->set_after_as_of(replay_->after_as_of());
     header->set_entries(static_cast<int64_t>(replay_->size()));
     for (const domain::ClockRow& row : replay_->FinalClocks()) {
-      *header->add_clocks() = ToProto(row, case_id_, la_code_);
+      *header->add_clocks() = ToProto(row, case_id_, la_code_, case_reference_);
     }
     Write(&message_, /*last=*/replay_->size() == 0);
     return absl::OkStatus();
@@ -128,6 +129,7 @@ class ReplayReactor final : public ExecutorStream<v1::ReplayCaseResponse> {
   std::deque<v1::Event> events_;
   std::vector<const v1::Event*> pointers_;  // into events_, for replay_
   std::string la_code_;
+  std::string case_reference_;
   std::optional<domain::CaseReplay> replay_;
   v1::ReplayCaseResponse message_;
   size_t given_ = 0;

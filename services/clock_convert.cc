@@ -37,10 +37,12 @@ absl::StatusOr<domain::ClockStatus> FromProto(v1::ClockStatus status,
 }
 
 v1::Clock ToProto(const domain::ClockRow& row, const std::string& case_id,
-                  const std::string& la_code) {
+                  const std::string& la_code,
+                  const std::string& case_reference) {
   v1::Clock clock;
   clock.set_case_id(case_id);
   clock.set_la_code(la_code);
+  clock.set_case_reference(case_reference);
   clock.set_clock_id(row.clock_id);
   clock.set_instance(row.instance);
   clock.set_trigger_event_id(row.trigger_event_id);

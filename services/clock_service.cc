@@ -20,6 +20,18 @@ namespace {
 // A report waits at most this long for the index, whatever the deadline.
 constexpr absl::Duration kMaxIndexWait = absl::Seconds(30);
 
+// The default window of ListDeadlines: as_of and the 14 days after it.
+constexpr int kDefaultDeadlineDays = 14;
+
+v1::CaseSummary ToProto(const projections::CaseSummary& summary) {
+  v1::CaseSummary out;
+  out.set_case_id(summary.case_id);
+  out.set_la_code(summary.la_code);
+  out.set_case_reference(summary.case_reference);
+  out.set_stage(summary.stage);
+  return out;
+}
+
 }  // namespace
 
 ClockServiceImpl::ClockServiceImpl(storage::EventLog* log,
@@ -100,9 +112,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
           request->case_id(), " (first: ", domain::FormatDate(*first), ")"));
     }
     const std::string& la_code = model.state().la_code;
+    const std::string& reference = model.state().case_reference;
     for (const domain::ClockRow& row :
          model.ClocksAsOf(*as_of, INT64_MAX, as_known_at)) {
-      *response->add_clocks() = ToProto(row, request->case_id(), la_code);
+      *response->add_clocks() =
+          ToProto(row, request->case_id(), la_code, reference);
     }
     response->set_as_of(domain::FormatDate(*as_of));
     int64_t version = model.version();
@@ -159,8 +173,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(
         index_->ListBreaches(filter, page);
     if (!result.ok()) return result.status();
     for (const projections::Breach& breach : result->breaches) {
-      *response->add_clocks() =
-          ToProto(breach.row, breach.case_id, breach.la_code);
+      *response->add_clocks() = ToProto(breach.row, breach.case_id,
+                                        breach.la_code, breach.case_reference);
     }
     response->set_next_page_token(result->next_page_token);
     response->set_as_of(domain::FormatDate(result->as_of));
@@ -196,6 +210,7 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetReviewBacklog(
         e->set_due_on(domain::FormatDate(entry.due));
         e->set_days_overdue(entry.days_overdue);
         e->set_excused(entry.excused);
+        e->set_case_reference(entry.case_reference);
       }
     }
   }
@@ -230,6 +245,84 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
       ToProto(s.decisions_excluding_exceptions);
   return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::FindCase(
+    grpc::CallbackServerContext* context, const v1::FindCaseRequest* request,
+    v1::FindCaseResponse* response) {
+  return Report(context, request->min_position(),
+                [this, request, response]() -> absl::Status {
+                  absl::StatusOr<std::vector<projections::CaseSummary>> found =
+                      index_->FindCase(request->la_code(),
+                                       request->case_reference());
+                  if (!found.ok()) return found.status();
+                  for (const projections::CaseSummary& c : *found) {
+                    *response->add_cases() = ToProto(c);
+                  }
+                  return absl::OkStatus();
+                });
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::ListCases(
+    grpc::CallbackServerContext* context, const v1::ListCasesRequest* request,
+    v1::ListCasesResponse* response) {
+  projections::CaseFilter filter;
+  filter.la_code = request->la_code();
+  for (int stage : request->stages()) {
+    filter.stages.push_back(static_cast<v1::CaseStage>(stage));
+  }
+  return Report(context, request->min_position(),
+                [this, request, response, filter]() -> absl::Status {
+                  projections::PageRequest page;
+                  page.page_size = request->page_size();
+                  page.page_token = request->page_token();
+                  absl::StatusOr<projections::CasePage> result =
+                      index_->ListCases(filter, page);
+                  if (!result.ok()) return result.status();
+                  for (const projections::CaseSummary& c : result->cases) {
+                    *response->add_cases() = ToProto(c);
+                  }
+                  response->set_next_page_token(result->next_page_token);
+                  return absl::OkStatus();
+                });
+}
+
+grpc::ServerUnaryReactor* ClockServiceImpl::ListDeadlines(
+    grpc::CallbackServerContext* context,
+    const v1::ListDeadlinesRequest* request,
+    v1::ListDeadlinesResponse* response) {
+  absl::StatusOr<absl::CivilDay> as_of =
+      ParseAsOf(request->as_of(), domain::LondonDate(now_()));
+  if (!as_of.ok()) return Finished(context, as_of.status());
+  absl::StatusOr<std::optional<absl::CivilDay>> due_from =
+      ParseOptionalDate(request->due_from(), "due_from");
+  if (!due_from.ok()) return Finished(context, due_from.status());
+  absl::StatusOr<std::optional<absl::CivilDay>> due_to =
+      ParseOptionalDate(request->due_to(), "due_to");
+  if (!due_to.ok()) return Finished(context, due_to.status());
+  projections::DeadlineFilter filter;
+  filter.la_code = request->la_code();
+  filter.as_of = *as_of;
+  filter.due_from = due_from->value_or(*as_of);
+  filter.due_to = due_to->value_or(*as_of + kDefaultDeadlineDays);
+  return Report(context, request->min_position(),
+                [this, request, response, filter]() -> absl::Status {
+                  projections::PageRequest page;
+                  page.page_size = request->page_size();
+                  page.page_token = request->page_token();
+                  absl::StatusOr<projections::DeadlinePage> result =
+                      index_->ListDeadlines(filter, page);
+                  if (!result.ok()) return result.status();
+                  for (const projections::Deadline& d : result->deadlines) {
+                    *response->add_clocks() =
+                        ToProto(d.row, d.case_id, d.la_code, d.case_reference);
+                  }
+                  response->set_next_page_token(result->next_page_token);
+                  response->set_as_of(domain::FormatDate(result->as_of));
+                  response->set_due_from(domain::FormatDate(filter.due_from));
+                  response->set_due_to(domain::FormatDate(filter.due_to));
+                  return absl::OkStatus();
+                });
 }
 
 grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(

@@ -82,6 +82,24 @@ class GrpcCaseClient final : public CaseClient {
                                           &v1::ClockService::Stub::ListBreaches,
                                           "ClockService/ListBreaches", request);
   }
+  absl::StatusOr<v1::FindCaseResponse> FindCase(
+      const v1::FindCaseRequest& request) override {
+    return Call<v1::FindCaseResponse>(*clock_stub_,
+                                      &v1::ClockService::Stub::FindCase,
+                                      "ClockService/FindCase", request);
+  }
+  absl::StatusOr<v1::ListCasesResponse> ListCases(
+      const v1::ListCasesRequest& request) override {
+    return Call<v1::ListCasesResponse>(*clock_stub_,
+                                       &v1::ClockService::Stub::ListCases,
+                                       "ClockService/ListCases", request);
+  }
+  absl::StatusOr<v1::ListDeadlinesResponse> ListDeadlines(
+      const v1::ListDeadlinesRequest& request) override {
+    return Call<v1::ListDeadlinesResponse>(
+        *clock_stub_, &v1::ClockService::Stub::ListDeadlines,
+        "ClockService/ListDeadlines", request);
+  }
   absl::StatusOr<v1::GetReviewBacklogResponse> GetReviewBacklog(
       const v1::GetReviewBacklogRequest& request) override {
     return Call<v1::GetReviewBacklogResponse>(

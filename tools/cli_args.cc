@@ -304,6 +304,96 @@ const std::vector<CommandSpec>& Commands() {
        {{"year", true}, {"la", true}},
        0,
        0},
+      {"find",
+       "Find a case by its council's own reference",
+       "ehcpctl find --la CODE --ref REFERENCE",
+       "Prints the case the council opened under REFERENCE: case id,\n"
+       "reference, council and stage (one row; more only in a log imported\n"
+       "from elsewhere where two cases claim one reference). Not found:\n"
+       "exit 1. With --json: the FindCaseResponse.\n"
+       "\n"
+       "Flags:\n"
+       "  --la CODE              the council (ONS code). Required.\n"
+       "  --ref REFERENCE        its case reference. Required.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl find --la E06000035 --ref MED-2001\n"
+       "  ID=$(ehcpctl --json find --la E06000035 --ref MED-2001 | jq -r "
+       "'.cases[0].caseId')\n",
+       {{"la", true}, {"ref", true}},
+       0,
+       0},
+      {"cases",
+       "List a council's cases by stage",
+       "ehcpctl cases [--la CODE] [--stage STAGE]... [--page-size N] "
+       "[--page-token TOKEN] [--all]",
+       "One row per case: case id, reference, council and stage (where the\n"
+       "journey stands, as `ehcpctl show` says), by stage then case id.\n"
+       "Stages: opened, awaiting_decision, not_assessed, assessing,\n"
+       "not_issued, draft_issued, plan_maintained, ceased, transferred_out.\n"
+       "\n"
+       "Flags:\n"
+       "  --la CODE              one council (ONS code); default: all.\n"
+       "  --stage STAGE          only these stages; repeatable or\n"
+       "                         comma-separated. Default: every stage.\n"
+       "  --page-size N          cases per page, 1 to 1000 (default: "
+       "ehcpd's,\n"
+       "                         100).\n"
+       "  --page-token TOKEN     continue after the page that printed TOKEN.\n"
+       "  --all                  follow every page to the end; one table.\n"
+       "\n"
+       "With --json: the ListCasesResponse (with --all, one response holding\n"
+       "the cases of every page).\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl cases --la E06000035 --stage assessing,draft_issued\n"
+       "  ehcpctl cases --stage awaiting_decision --all\n",
+       {{"la", true},
+        {"stage", true, /*repeatable=*/true},
+        {"page-size", true},
+        {"page-token", true},
+        {"all", false}},
+       0,
+       0},
+      {"due",
+       "Open deadlines due in a window (default: the next 14 days)",
+       "ehcpctl due [--la CODE] [--from YYYY-MM-DD] [--to YYYY-MM-DD] "
+       "[--as-of YYYY-MM-DD] [--page-size N] [--page-token TOKEN] [--all]",
+       "The caseworker's list of what is due: every clock of the deadline\n"
+       "kind still open as of the date (PENDING, OVERDUE or EXCUSED) whose\n"
+       "due date is in the window, by due date: case id, reference,\n"
+       "council, clock, instance, due date, status and days (left, or\n"
+       "late).\n"
+       "\n"
+       "Flags:\n"
+       "  --la CODE              one council (ONS code); default: all.\n"
+       "  --from YYYY-MM-DD      due on or after this date (default: as of).\n"
+       "  --to YYYY-MM-DD        due on or before this date (default: 14 "
+       "days\n"
+       "                         after as of).\n"
+       "  --as-of YYYY-MM-DD     evaluate as of this date (default: today).\n"
+       "  --page-size N          clocks per page, 1 to 1000 (default: "
+       "ehcpd's,\n"
+       "                         100).\n"
+       "  --page-token TOKEN     continue after the page that printed TOKEN.\n"
+       "  --all                  follow every page to the end; one table.\n"
+       "\n"
+       "With --json: the ListDeadlinesResponse (with --all, one response\n"
+       "holding the clocks of every page).\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl due --la E06000035\n"
+       "  ehcpctl due --la E06000035 --from 2025-01-01 --to 2025-03-31 "
+       "--all\n",
+       {{"la", true},
+        {"from", true},
+        {"to", true},
+        {"as-of", true},
+        {"page-size", true},
+        {"page-token", true},
+        {"all", false}},
+       0,
+       0},
       {"projection",
        "How far the clock index has read the log",
        "ehcpctl projection",
@@ -535,6 +625,31 @@ absl::StatusOr<v1::ClockStatus> ClockStatusByName(absl::string_view text) {
                             "\" (statuses: ", absl::StrJoin(names, ", "), ")"));
 }
 
+// A CaseStage by name: "assessing", "plan-maintained", "CASE_STAGE_CEASED"
+// (any case; '-' or ' ' for '_'); not UNSPECIFIED.
+absl::StatusOr<v1::CaseStage> CaseStageByName(absl::string_view text) {
+  std::string name = absl::AsciiStrToUpper(text);
+  std::replace(name.begin(), name.end(), '-', '_');
+  std::replace(name.begin(), name.end(), ' ', '_');
+  absl::string_view short_name = name;
+  absl::ConsumePrefix(&short_name, "CASE_STAGE_");
+  v1::CaseStage stage = v1::CASE_STAGE_UNSPECIFIED;
+  if (short_name != "UNSPECIFIED" &&
+      v1::CaseStage_Parse(absl::StrCat("CASE_STAGE_", short_name), &stage)) {
+    return stage;
+  }
+  std::vector<std::string> names;
+  for (int i = 0; i < v1::CaseStage_descriptor()->value_count(); ++i) {
+    const int number = v1::CaseStage_descriptor()->value(i)->number();
+    if (number == v1::CASE_STAGE_UNSPECIFIED) continue;
+    absl::string_view n = v1::CaseStage_descriptor()->value(i)->name();
+    absl::ConsumePrefix(&n, "CASE_STAGE_");
+    names.push_back(absl::AsciiStrToLower(n));
+  }
+  return Usage(absl::StrCat("--stage: no stage \"", text,
+                            "\" (stages: ", absl::StrJoin(names, ", "), ")"));
+}
+
 // The values of a repeatable flag, each split at commas, trimmed.
 absl::StatusOr<std::vector<std::string>> ListValues(
     absl::string_view flag, const std::vector<std::string>& given) {
@@ -694,6 +809,72 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
       a.page_token = *v;
     }
     a.all = flag("all") != nullptr;
+    return a;
+  }
+  // --page-size, --page-token and --all (breaches, cases, due).
+  auto paging = [&flag](int32_t* size, std::string* token,
+                        bool* all) -> absl::Status {
+    if (const std::string* v = flag("page-size")) {
+      int32_t n = 0;
+      if (!absl::SimpleAtoi(*v, &n) || n < 1 || n > 1000) {
+        return Usage(absl::StrCat(
+            "--page-size needs a whole number from 1 to 1000, not \"", *v,
+            "\""));
+      }
+      *size = n;
+    }
+    if (const std::string* v = flag("page-token")) {
+      if (v->empty()) return Usage("--page-token must not be empty");
+      *token = *v;
+    }
+    *all = flag("all") != nullptr;
+    return absl::OkStatus();
+  };
+  if (name == "find") {
+    FindArgs a;
+    if (flag("la") == nullptr) return Usage("find needs --la CODE");
+    if (flag("ref") == nullptr) return Usage("find needs --ref REFERENCE");
+    if (absl::Status s = la(&a.la_code); !s.ok()) return s;
+    a.case_reference = *flag("ref");
+    if (a.case_reference.empty()) return Usage("--ref must not be empty");
+    return a;
+  }
+  if (name == "cases") {
+    CasesArgs a;
+    if (absl::Status s = la(&a.la_code); !s.ok()) return s;
+    if (auto it = raw.flags.find("stage"); it != raw.flags.end()) {
+      absl::StatusOr<std::vector<std::string>> names =
+          ListValues("stage", it->second);
+      if (!names.ok()) return names.status();
+      for (const std::string& n : *names) {
+        absl::StatusOr<v1::CaseStage> st = CaseStageByName(n);
+        if (!st.ok()) return st.status();
+        if (std::find(a.stages.begin(), a.stages.end(), *st) ==
+            a.stages.end()) {
+          a.stages.push_back(*st);
+        }
+      }
+    }
+    if (absl::Status s = paging(&a.page_size, &a.page_token, &a.all);
+        !s.ok()) {
+      return s;
+    }
+    return a;
+  }
+  if (name == "due") {
+    DueArgs a;
+    if (absl::Status s = la(&a.la_code); !s.ok()) return s;
+    if (absl::Status s = date("from", &a.due_from); !s.ok()) return s;
+    if (absl::Status s = date("to", &a.due_to); !s.ok()) return s;
+    if (!a.due_from.empty() && !a.due_to.empty() && a.due_to < a.due_from) {
+      return Usage(
+          absl::StrCat("--to ", a.due_to, " is before --from ", a.due_from));
+    }
+    if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
+    if (absl::Status s = paging(&a.page_size, &a.page_token, &a.all);
+        !s.ok()) {
+      return s;
+    }
     return a;
   }
   if (name == "backlog") {
@@ -1022,6 +1203,9 @@ std::string HelpText(absl::string_view topic) {
       "  ehcpctl breaches --la E06000035 --status overdue --all\n"
       "  ehcpctl backlog --la E06000035 --cases\n"
       "  ehcpctl timeliness --year 2024\n"
+      "  ehcpctl find --la E06000035 --ref MED-2001\n"
+      "  ehcpctl cases --la E06000035 --stage assessing\n"
+      "  ehcpctl due --la E06000035\n"
       "  ehcpctl --server 10.0.0.5:50051 tail --follow\n");
 }
 

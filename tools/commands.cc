@@ -415,6 +415,130 @@ int Breaches(const BreachesArgs& args, const GlobalOptions& global,
   return kExitOk;
 }
 
+// Every page of a listing from `request` on: `call` asks for one page,
+// `merge` moves a page's rows into the response gathered so far. INTERNAL
+// when a token comes back (it would page forever); the call's error.
+template <typename Request, typename Call, typename Merge>
+auto FollowPages(Request request, Call call, Merge merge, int* pages)
+    -> decltype(call(request)) {
+  typename decltype(call(request))::value_type all;
+  std::set<std::string> tokens_seen;
+  *pages = 0;
+  while (true) {
+    auto page = call(request);
+    if (!page.ok()) return page.status();
+    ++*pages;
+    merge(*page, all);
+    const std::string& token = page->next_page_token();
+    if (token.empty()) break;
+    if (!tokens_seen.insert(token).second) {
+      return absl::InternalError(absl::StrCat(
+          "page ", *pages, " gave page token \"", token, "\" again; stopped"));
+    }
+    request.set_page_token(token);
+  }
+  return all;
+}
+
+// What follows one page of a listing: nothing on the last page, else how
+// to ask for the next.
+std::string NextPageWords(const std::string& token, const std::string& given) {
+  if (token.empty()) return given.empty() ? "\n" : " (last page)\n";
+  return absl::StrCat(" (more follow; --all for every page). Next page: add\n",
+                      "  --page-token ", token, "\n");
+}
+
+int Find(const FindArgs& args, const GlobalOptions& global, CaseClient& client,
+         std::ostream& out, std::ostream& err) {
+  v1::FindCaseRequest request;
+  request.set_la_code(args.la_code);
+  request.set_case_reference(args.case_reference);
+  absl::StatusOr<v1::FindCaseResponse> response = client.FindCase(request);
+  if (!response.ok()) return Fail(err, response.status());
+  if (global.json) return PrintJson(out, err, *response, /*pretty=*/true);
+  out << CasesTable(response->cases());
+  return kExitOk;
+}
+
+int Cases(const CasesArgs& args, const GlobalOptions& global,
+          CaseClient& client, std::ostream& out, std::ostream& err) {
+  v1::ListCasesRequest request;
+  request.set_la_code(args.la_code);
+  for (v1::CaseStage stage : args.stages) request.add_stages(stage);
+  request.set_page_size(args.page_size);
+  request.set_page_token(args.page_token);
+  auto call = [&client](const v1::ListCasesRequest& r) {
+    return client.ListCases(r);
+  };
+  auto count = [](int n) {
+    return absl::StrCat(n, n == 1 ? " case" : " cases");
+  };
+  if (!args.all) {
+    absl::StatusOr<v1::ListCasesResponse> page = call(request);
+    if (!page.ok()) return Fail(err, page.status());
+    if (global.json) return PrintJson(out, err, *page, /*pretty=*/true);
+    out << CasesTable(page->cases()) << count(page->cases_size())
+        << NextPageWords(page->next_page_token(), args.page_token);
+    return kExitOk;
+  }
+  int pages = 0;
+  absl::StatusOr<v1::ListCasesResponse> all = FollowPages(
+      request, call,
+      [](v1::ListCasesResponse& page, v1::ListCasesResponse& into) {
+        for (v1::CaseSummary& c : *page.mutable_cases()) {
+          *into.add_cases() = std::move(c);
+        }
+      },
+      &pages);
+  if (!all.ok()) return Fail(err, all.status());
+  if (global.json) return PrintJson(out, err, *all, /*pretty=*/true);
+  out << CasesTable(all->cases()) << count(all->cases_size()) << " ("
+      << pages << (pages == 1 ? " page" : " pages") << ")\n";
+  return kExitOk;
+}
+
+int Due(const DueArgs& args, const GlobalOptions& global, CaseClient& client,
+        std::ostream& out, std::ostream& err) {
+  v1::ListDeadlinesRequest request;
+  request.set_la_code(args.la_code);
+  request.set_due_from(args.due_from);
+  request.set_due_to(args.due_to);
+  request.set_as_of(args.as_of);
+  request.set_page_size(args.page_size);
+  request.set_page_token(args.page_token);
+  auto call = [&client](const v1::ListDeadlinesRequest& r) {
+    return client.ListDeadlines(r);
+  };
+  if (!args.all) {
+    absl::StatusOr<v1::ListDeadlinesResponse> page = call(request);
+    if (!page.ok()) return Fail(err, page.status());
+    if (global.json) return PrintJson(out, err, *page, /*pretty=*/true);
+    out << DeadlinesText(*page, args.la_code)
+        << ClocksCount(page->clocks_size())
+        << NextPageWords(page->next_page_token(), args.page_token);
+    return kExitOk;
+  }
+  int pages = 0;
+  absl::StatusOr<v1::ListDeadlinesResponse> all = FollowPages(
+      request, call,
+      [](v1::ListDeadlinesResponse& page, v1::ListDeadlinesResponse& into) {
+        if (into.as_of().empty()) {
+          into.set_as_of(page.as_of());
+          into.set_due_from(page.due_from());
+          into.set_due_to(page.due_to());
+        }
+        for (v1::Clock& c : *page.mutable_clocks()) {
+          *into.add_clocks() = std::move(c);
+        }
+      },
+      &pages);
+  if (!all.ok()) return Fail(err, all.status());
+  if (global.json) return PrintJson(out, err, *all, /*pretty=*/true);
+  out << DeadlinesText(*all, args.la_code) << ClocksCount(all->clocks_size())
+      << " (" << pages << (pages == 1 ? " page" : " pages") << ")\n";
+  return kExitOk;
+}
+
 int Backlog(const BacklogArgs& args, const GlobalOptions& global,
             CaseClient& client, std::ostream& out, std::ostream& err) {
   v1::GetReviewBacklogRequest request;
@@ -763,6 +887,15 @@ int RunCommand(const Invocation& invocation, CaseClient& client,
   }
   if (const auto* a = std::get_if<TimelinessArgs>(&invocation.args)) {
     return Timeliness(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<FindArgs>(&invocation.args)) {
+    return Find(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<CasesArgs>(&invocation.args)) {
+    return Cases(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<DueArgs>(&invocation.args)) {
+    return Due(*a, g, client, out, err);
   }
   if (std::holds_alternative<ProjectionArgs>(invocation.args)) {
     return Projection(g, client, out, err);

@@ -548,14 +548,43 @@ std::string ReplayEntryText(const v1::ReplayEntry& entry,
 
 std::string BreachesTable(const pb::RepeatedPtrField<v1::Clock>& clocks) {
   if (clocks.empty()) return "";
-  Table table({"CASE", "LA", "CLOCK", "INSTANCE", "DUE", "STOP", "STATUS",
-               "DAYS LATE"});
+  Table table({"CASE", "REF", "LA", "CLOCK", "INSTANCE", "DUE", "STOP",
+               "STATUS", "DAYS LATE"});
   for (const v1::Clock& c : clocks) {
-    table.AddRow({c.case_id(), c.la_code(), c.clock_id(), OrDash(c.instance()),
-                  OrDash(c.due_on()), OrDash(c.stop_on()),
-                  ClockStatusName(c.status()), ClockDays(c)});
+    table.AddRow({c.case_id(), OrDash(c.case_reference()), c.la_code(),
+                  c.clock_id(), OrDash(c.instance()), OrDash(c.due_on()),
+                  OrDash(c.stop_on()), ClockStatusName(c.status()),
+                  ClockDays(c)});
   }
   return table.Render();
+}
+
+std::string StageWords(v1::CaseStage stage) { return Words(stage); }
+
+std::string CasesTable(const pb::RepeatedPtrField<v1::CaseSummary>& cases) {
+  if (cases.empty()) return "";
+  Table table({"CASE", "REF", "LA", "STAGE"});
+  for (const v1::CaseSummary& c : cases) {
+    table.AddRow({c.case_id(), OrDash(c.case_reference()), c.la_code(),
+                  StageWords(c.stage())});
+  }
+  return table.Render();
+}
+
+std::string DeadlinesText(const v1::ListDeadlinesResponse& r,
+                          absl::string_view la_code) {
+  std::string out = absl::StrCat("Open deadlines due ", r.due_from(), " to ",
+                                 r.due_to(), ", as of ", r.as_of(), ", ",
+                                 CouncilWords(la_code), ":\n");
+  if (r.clocks().empty()) return absl::StrCat(out, "nothing due\n");
+  Table table({"CASE", "REF", "LA", "CLOCK", "INSTANCE", "DUE", "STATUS",
+               "DAYS"});
+  for (const v1::Clock& c : r.clocks()) {
+    table.AddRow({c.case_id(), OrDash(c.case_reference()), c.la_code(),
+                  c.clock_id(), OrDash(c.instance()), OrDash(c.due_on()),
+                  ClockStatusName(c.status()), ClockDays(c)});
+  }
+  return absl::StrCat(out, table.Render());
 }
 
 std::string BacklogText(const v1::GetReviewBacklogResponse& r, bool cases) {
@@ -590,11 +619,12 @@ std::string BacklogText(const v1::GetReviewBacklogResponse& r, bool cases) {
   absl::StrAppend(&out, table.Render());
   if (!cases) return out;
   for (const v1::ClockBacklog& c : r.clocks()) {
-    Table entries(
-        {"BUCKET", "CASE", "LA", "INSTANCE", "DUE", "DAYS OVERDUE", "EXCUSED"});
+    Table entries({"BUCKET", "CASE", "REF", "LA", "INSTANCE", "DUE",
+                   "DAYS OVERDUE", "EXCUSED"});
     for (const v1::BacklogBucket& b : c.buckets()) {
       for (const v1::BacklogEntry& e : b.entries()) {
-        entries.AddRow({b.bucket(), e.case_id(), e.la_code(),
+        entries.AddRow({b.bucket(), e.case_id(), OrDash(e.case_reference()),
+                        e.la_code(),
                         OrDash(e.instance()), OrDash(e.due_on()),
                         absl::StrCat(e.days_overdue()),
                         e.excused() ? "yes" : ""});

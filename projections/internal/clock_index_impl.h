@@ -68,6 +68,9 @@ struct IndexFamilies {
   rocksdb::ColumnFamilyHandle* cases = nullptr;
   rocksdb::ColumnFamilyHandle* las = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  rocksdb::ColumnFamilyHandle* refs = nullptr;
+  rocksdb::ColumnFamilyHandle* stages = nullptr;
+  rocksdb::ColumnFamilyHandle* due = nullptr;
 };
 
 class ClockIndex::Impl {
@@ -128,6 +131,23 @@ class ClockIndex::Impl {
                                               absl::CivilDay as_of) const;
   absl::StatusOr<TimelinessReport> Timeliness(const std::string& la_code,
                                               int year) const;
+
+  // worklist_queries.cc
+  absl::StatusOr<std::vector<CaseSummary>> FindCase(
+      const std::string& la_code, const std::string& case_reference) const;
+  absl::StatusOr<CasePage> ListCases(const CaseFilter& filter,
+                                     const PageRequest& page) const;
+  absl::StatusOr<DeadlinePage> ListDeadlines(const DeadlineFilter& filter,
+                                             const PageRequest& page) const;
+
+  // clock_index.cc
+  // Before Open: an index of an older format version in `dir` (whatever
+  // its families) is removed, so that the tailer builds the current one
+  // from the log; FAILED_PRECONDITION when it had read the log past `log`'s
+  // head (as LoadMeta), or when it is of a newer version. Anything else
+  // (no database, not a clock index, damage) is left to the open.
+  static absl::Status DiscardOlderFormat(const std::string& dir,
+                                         const storage::EventLog& log);
 
  private:
   // Stream id -> position of its last record in a rebuild's range.

@@ -97,15 +97,23 @@ class CaseEvaluator {
   absl::StatusOr<const std::vector<domain::ClockRow>*> Rows(
       const std::string& case_id);
 
+  // The case's reference (its CaseOpened), once Rows(case_id) succeeded;
+  // empty otherwise.
+  const std::string& Reference(const std::string& case_id) const;
+
   bool Evaluated(const std::string& case_id) const {
     return cache_.contains(case_id);
   }
   size_t evaluated() const { return cache_.size(); }
 
  private:
+  struct Entry {
+    std::vector<domain::ClockRow> rows;
+    std::string case_reference;
+  };
   const QueryContext& context_;
   const absl::CivilDay as_of_;
-  std::unordered_map<std::string, std::vector<domain::ClockRow>> cache_;
+  std::unordered_map<std::string, Entry> cache_;
 };
 
 }  // namespace ehcp::projections

@@ -20,9 +20,11 @@ v1::ClockStatus ToProto(domain::ClockStatus status);
 absl::StatusOr<domain::ClockStatus> FromProto(v1::ClockStatus status,
                                               const std::string& field);
 
-// The message for one row of case `case_id` in LA `la_code`.
+// The message for one row of case `case_id` in LA `la_code`, whose council
+// reference is `case_reference`.
 v1::Clock ToProto(const domain::ClockRow& row, const std::string& case_id,
-                  const std::string& la_code);
+                  const std::string& la_code,
+                  const std::string& case_reference);
 
 v1::Proportion ToProto(const domain::Proportion& proportion);
 

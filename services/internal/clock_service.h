@@ -3,8 +3,9 @@
 // GetCaseClocks evaluates one case's events directly (domain::EvaluateClocks
 // on the cached journey); ReplayCase streams the case's history with its
 // clocks after each event (case_replay.h). The reports — breaches, review backlog,
-// timeliness — ask the clock index (projections/), which narrows the cases
-// to look at and evaluates them exactly; a report that names a
+// timeliness — and the worklists — FindCase, ListCases, ListDeadlines — ask
+// the clock index (projections/), which narrows the cases to look at and
+// evaluates them exactly, on the executor; a call that names a
 // min_position first waits, within the call's deadline, until the index has
 // applied the log up to it.
 //
@@ -55,6 +56,16 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::GetTimelinessRequest* request,
       v1::GetTimelinessResponse* response) override;
+  grpc::ServerUnaryReactor* FindCase(grpc::CallbackServerContext* context,
+                                     const v1::FindCaseRequest* request,
+                                     v1::FindCaseResponse* response) override;
+  grpc::ServerUnaryReactor* ListCases(grpc::CallbackServerContext* context,
+                                      const v1::ListCasesRequest* request,
+                                      v1::ListCasesResponse* response) override;
+  grpc::ServerUnaryReactor* ListDeadlines(
+      grpc::CallbackServerContext* context,
+      const v1::ListDeadlinesRequest* request,
+      v1::ListDeadlinesResponse* response) override;
   grpc::ServerUnaryReactor* GetProjectionStatus(
       grpc::CallbackServerContext* context,
       const v1::GetProjectionStatusRequest* request,

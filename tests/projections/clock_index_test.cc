@@ -3,6 +3,7 @@
 #include "projections/clock_index.h"
 
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <thread>
@@ -206,7 +207,27 @@ TEST_F(ClockIndexTest, WorkedExampleWritesTheKeysFormatMdDocuments) {
   }
   const std::string c = "E06000035-5f1c2a9e0b7d4c31";
   const std::vector<std::string> expected = {
-      "cases " + c + " -> E06000035",
+      "cases " + c + " -> E0600003507",
+      "due E0600003520240219" + c +
+          "\\x00decision_to_assess\\x001 -> M202401082024021920240216",
+      "due E0600003520240402" + c +
+          "\\x00advice\\x00HEALTH1 -> B202402202024040220240415",
+      "due E0600003520240429" + c +
+          "\\x00decision_not_to_issue\\x001 -> N2024010820240429--------",
+      "due E0600003520240527" + c +
+          "\\x00final_plan_20w\\x001 -> B202401082024052720240531",
+      "due E0600003520250530" + c +
+          "\\x00annual_review\\x001 -> M202405312025053020250520",
+      "due E0600003520250603" + c +
+          "\\x00review_report\\x001 -> O2025052020250603--------",
+      "due E0600003520250617" + c +
+          "\\x00review_decision\\x001 -> M202505202025061720250610",
+      "due E0600003520250805" + c +
+          "\\x00amendment\\x001 -> O2025061020250805--------",
+      "due E0600003520260519" + c +
+          "\\x00annual_review\\x002 -> O2025052020260519--------",
+      "due E0600003520370731" + c +
+          "\\x00age_25_cessation\\x001 -> O2037030120370731--------",
       "las E06000035 -> 20240108\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01",
       "late E06000035advice\\x0020240403" + c +
           "\\x00HEALTH1 -> B202402202024040220240415",
@@ -221,8 +242,10 @@ TEST_F(ClockIndexTest, WorkedExampleWritesTheKeysFormatMdDocuments) {
       "late E06000035review_report\\x0020250604" + c +
           "\\x001 -> O2025052020250603--------",
       "meta checkpoint -> \\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x0a",
-      "meta format_version -> \\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x02",
+      "meta format_version -> \\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x03",
       "meta indexed_cases -> \\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01",
+      "refs E06000035REF-" + c + "\\x00" + c + " -> ",
+      "stages E0600003507" + c + " -> REF-" + c,
       "stopped E06000035decision_to_assess\\x0020240216" + c +
           "\\x001 -> M202401082024021920240216",
       "stopped E06000035final_plan_20w\\x0020240531" + c +
@@ -493,6 +516,63 @@ TEST_F(ClockIndexTest, OpenRefusesWhatIsNotItsIndex) {
       ClockIndex::Open(dir_.Sub("index"), log_.get(), NoTailer());
   EXPECT_EQ(index.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(index.status().message(), HasSubstr("format version 99"));
+}
+
+// A RocksDB database in `dir` laid out as a version 2 index (the five data
+// families of versions 1 and 2), with a stale key and the given checkpoint.
+void WriteVersion2Index(const std::string& dir, uint64_t checkpoint) {
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : {"default", "late", "stopped", "cases", "las",
+                           "meta"}) {
+    descriptors.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir, descriptors, &handles, &db).ok());
+  rocksdb::WriteOptions write;
+  ASSERT_TRUE(db->Put(write, handles[5], "format_version",
+                      ::ehcp::BigEndian64(2))
+                  .ok());
+  ASSERT_TRUE(
+      db->Put(write, handles[5], "checkpoint", ::ehcp::BigEndian64(checkpoint))
+          .ok());
+  ASSERT_TRUE(db->Put(write, handles[3], "E06000035-stale", "E06000035").ok());
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h).PermitUncheckedError();
+  delete db;
+}
+
+TEST_F(ClockIndexTest, AnOlderFormatIsDiscardedAndBuiltAgainFromTheLog) {
+  WriteWorkedExample(log_.get(), "E06000035-5f1c2a9e0b7d4c31");
+  {
+    auto fresh = OpenIndex(dir_.Sub("fresh"), log_.get(), NoTailer());
+    ASSERT_TRUE(fresh->CatchUp().ok());
+  }
+  WriteVersion2Index(dir_.Sub("index"), log_->HeadPosition());
+  {
+    absl::StatusOr<std::unique_ptr<ClockIndex>> index =
+        ClockIndex::Open(dir_.Sub("index"), log_.get(), NoTailer());
+    ASSERT_TRUE(index.ok()) << index.status();
+    EXPECT_EQ((*index)->Checkpoint(), 0u);  // Starts again from the log.
+    ASSERT_TRUE((*index)->CatchUp().ok());
+    absl::StatusOr<std::vector<CaseSummary>> found = (*index)->FindCase(
+        kMedway, "REF-E06000035-5f1c2a9e0b7d4c31");
+    ASSERT_TRUE(found.ok()) << found.status();
+    EXPECT_EQ(found->size(), 1u);
+  }
+  EXPECT_EQ(testing::DumpDatabase(dir_.Sub("index")),
+            testing::DumpDatabase(dir_.Sub("fresh")));
+  EXPECT_FALSE(std::filesystem::exists(dir_.Sub("index.old")));
+
+  // One that had read further than the log goes is kept and refused.
+  WriteVersion2Index(dir_.Sub("ahead"), log_->HeadPosition() + 5);
+  absl::StatusOr<std::unique_ptr<ClockIndex>> ahead =
+      ClockIndex::Open(dir_.Sub("ahead"), log_.get(), NoTailer());
+  EXPECT_EQ(ahead.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(ahead.status().message(), HasSubstr("another log"));
+  EXPECT_FALSE(testing::DumpDatabase(dir_.Sub("ahead")).empty());
 }
 
 TEST_F(ClockIndexTest, AnIndexAheadOfItsLogIsRefused) {

@@ -60,17 +60,67 @@ TEST(IndexFormatTest, ValuesRoundTrip) {
   EXPECT_FALSE(DecodeRowSummary("X202401082024052720240531").ok());
   EXPECT_FALSE(DecodeRowSummary("B20240108").ok());
 
-  CaseEntry entry{"E06000035"};
-  EXPECT_EQ(EncodeCaseEntry(entry), "E06000035");
+  CaseEntry entry{"E06000035", v1::CASE_STAGE_PLAN_MAINTAINED};
+  EXPECT_EQ(EncodeCaseEntry(entry), "E0600003507");
   EXPECT_EQ(*DecodeCaseEntry(EncodeCaseEntry(entry)), entry);
+  EXPECT_EQ(DecodeCaseEntry("E0600003510").status().code(),
+            absl::StatusCode::kDataLoss);  // No stage 10.
+  EXPECT_FALSE(DecodeCaseEntry("E0600003500").ok());  // UNSPECIFIED.
+  EXPECT_FALSE(DecodeCaseEntry("E06000035").ok());    // Version 2's entry.
   EXPECT_FALSE(DecodeCaseEntry("E0600").ok());
-  EXPECT_FALSE(DecodeCaseEntry("E06000035L").ok());
+  EXPECT_FALSE(DecodeCaseEntry("E06000035L7").ok());
 
   LaEntry la{Day("2023-01-09"), 42};
   EXPECT_EQ(absl::BytesToHexString(EncodeLaEntry(la)),
             "3230323330313039000000000000002a");
   EXPECT_EQ(*DecodeLaEntry(EncodeLaEntry(la)), la);
   EXPECT_EQ(*DecodeLaEntry(EncodeLaEntry({})), LaEntry{});
+}
+
+TEST(IndexFormatTest, WorklistKeysRoundTrip) {
+  const std::string c = "E06000035-5f1c2a9e0b7d4c31";
+  EXPECT_EQ(RefKey("E06000035", "MED-2001", c),
+            std::string("E06000035MED-2001\0", 18) + c);
+  EXPECT_TRUE(RefKey("E06000035", "MED-2001", c)
+                  .starts_with(RefPrefix("E06000035", "MED-2001")));
+  // "MED-2" is not a prefix match of "MED-20…": the terminator ends it.
+  EXPECT_FALSE(RefKey("E06000035", "MED-2001", c)
+                   .starts_with(RefPrefix("E06000035", "MED-2")));
+  absl::StatusOr<RefKeyParts> ref =
+      ParseRefKey(RefKey("E06000035", "MED 2001 (a)", c));
+  ASSERT_TRUE(ref.ok()) << ref.status();
+  EXPECT_EQ(ref->la_code, "E06000035");
+  EXPECT_EQ(ref->case_reference, "MED 2001 (a)");
+  EXPECT_EQ(ref->case_id, c);
+  EXPECT_FALSE(ParseRefKey("E06000035MED").ok());
+  EXPECT_FALSE(ParseRefKey(std::string("E06000035MED\0", 13)).ok());
+
+  EXPECT_EQ(StageKey("E06000035", v1::CASE_STAGE_ASSESSING, c),
+            "E0600003504" + c);
+  EXPECT_LT(StageKey("E06000035", v1::CASE_STAGE_DRAFT_ISSUED, "z"),
+            StageKey("E06000035", v1::CASE_STAGE_TRANSFERRED_OUT, "a"));
+  absl::StatusOr<StageKeyParts> stage =
+      ParseStageKey(StageKey("E10000016", v1::CASE_STAGE_CEASED, c));
+  ASSERT_TRUE(stage.ok()) << stage.status();
+  EXPECT_EQ(stage->la_code, "E10000016");
+  EXPECT_EQ(stage->stage, v1::CASE_STAGE_CEASED);
+  EXPECT_EQ(stage->case_id, c);
+  EXPECT_FALSE(ParseStageKey("E0600003504").ok());
+  EXPECT_FALSE(ParseStageKey("E0600003599x").ok());
+
+  EXPECT_EQ(DueKey("E06000035", Day("2024-02-19"), c, "advice", "HEALTH1"),
+            "E0600003520240219" + c + std::string("\0advice\0HEALTH1", 15));
+  absl::StatusOr<DueKeyParts> due = ParseDueKey(
+      DueKey("E06000035", Day("2024-02-19"), c, "tribunal_order", "T1:draft"));
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(due->la_code, "E06000035");
+  EXPECT_EQ(due->due, Day("2024-02-19"));
+  EXPECT_EQ(due->case_id, c);
+  EXPECT_EQ(due->clock_id, "tribunal_order");
+  EXPECT_EQ(due->instance, "T1:draft");
+  EXPECT_FALSE(ParseDueKey("E0600003520240219").ok());
+  EXPECT_FALSE(ParseDueKey("E0600003520240219" + c).ok());
+  EXPECT_FALSE(ParseDueKey("E0600003520241319" + c + std::string("\0a\0" "1", 5)).ok());
 }
 
 domain::ClockRow Row(const char* clock, S status, const char* trigger,
@@ -123,6 +173,21 @@ TEST(IndexFormatTest, LateFromKeepsOnlyRowsThatCanEverBeLate) {
       Row("final_plan_20w", S::kNotApplicable, "2024-01-08", "2024-05-27")));
   EXPECT_FALSE(IndexedAsStopped(
       Row("advice", S::kMet, "2024-01-08", "2024-05-27", "2024-05-01")));
+
+  // `due` keeps the deadline rows that are open on some date.
+  EXPECT_TRUE(IndexedAsDue(Row("advice", S::kMet, "2024-01-08", "2024-02-19",
+                               "2024-02-01")));
+  EXPECT_TRUE(IndexedAsDue(Row("final_plan_20w", S::kNotApplicable,
+                               "2024-01-08", "2024-05-27")));
+  EXPECT_TRUE(IndexedAsDue(
+      Row("decision_not_to_issue", S::kPending, "2024-01-08", "2024-04-29")));
+  // Stopped the day it started: never open at the end of a day.
+  EXPECT_FALSE(IndexedAsDue(Row("advice", S::kMet, "2024-01-08", "2024-02-19",
+                                "2024-01-08")));
+  EXPECT_FALSE(IndexedAsDue(Row("draft_representations", S::kPending,
+                                "2024-05-10", "2024-05-24")));
+  EXPECT_FALSE(IndexedAsDue(Row("premature_final_plan", S::kBreached,
+                                "2024-05-10", "2024-05-24", "2024-05-20")));
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 // the same bytes.
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -113,6 +115,26 @@ TEST_F(RebuildTest, IncrementalTailingEqualsRebuildByteForByte) {
   index->Close();
   const std::vector<std::string> incremental = DumpDatabase(dir_.Sub("index"));
   ASSERT_GT(incremental.size(), 500u);
+  // Every family is covered: the clock rows, the worklists' references,
+  // stages (cases whose stage changed since their first batch) and due
+  // dates, and the bookkeeping.
+  std::map<std::string, int> per_family;
+  std::set<std::string> stages;
+  for (const std::string& line : incremental) {
+    const std::string family = line.substr(0, line.find('\t'));
+    ++per_family[family];
+    if (family == "stages") {
+      // The hex of the two stage digits after the 9-byte LA code.
+      stages.insert(line.substr(family.size() + 1 + 18, 4));
+    }
+  }
+  for (const char* family :
+       {"late", "stopped", "cases", "las", "meta", "refs", "stages", "due"}) {
+    EXPECT_GT(per_family[family], 0) << family;
+  }
+  EXPECT_EQ(per_family["refs"], static_cast<int>(cases_.size()));
+  EXPECT_EQ(per_family["stages"], static_cast<int>(cases_.size()));
+  EXPECT_GE(stages.size(), 5u);
 
   // A rebuild of the same directory (over the incremental keys) and a
   // rebuild into a fresh one.

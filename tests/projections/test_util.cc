@@ -15,6 +15,7 @@
 #include "domain/case_state.h"
 #include "domain/dates.h"
 #include "domain/rules.h"
+#include "domain/validation.h"
 #include "gtest/gtest.h"
 #include "cases/event_codec.h"
 #include "rocksdb/db.h"
@@ -532,7 +533,9 @@ std::vector<LoggedCase> ReadAllCases(const storage::EventLog& log) {
     LoggedCase& c = cases.emplace_back();
     c.case_id = id;
     c.events = *std::move(events);
-    c.la_code = domain::FoldCase(c.events).la_code;
+    const domain::CaseState state = domain::FoldCase(c.events);
+    c.la_code = state.la_code;
+    c.case_reference = state.case_reference;
   }
   return cases;
 }
@@ -559,7 +562,7 @@ std::vector<Breach> BruteForceBreaches(const std::vector<LoggedCase>& cases,
         continue;
       }
       if (filter.due_to && (!row.due || *row.due > *filter.due_to)) continue;
-      all.push_back({Breach{c.case_id, c.la_code, row}, dup});
+      all.push_back({Breach{c.case_id, c.la_code, row, c.case_reference}, dup});
     }
   }
   std::sort(all.begin(), all.end(), ListedBefore);
@@ -596,7 +599,7 @@ BacklogReport BruteForceBacklog(const std::vector<LoggedCase>& cases,
           std::find(buckets.begin(), buckets.end(), bucket) - buckets.begin());
       report.clocks[ci].buckets[bi].entries.push_back(
           {c.case_id, c.la_code, row.instance, *row.due, row.days_late,
-           row.status == ClockStatus::kExcused});
+           row.status == ClockStatus::kExcused, c.case_reference});
       ++report.clocks[ci].total;
     }
   }
@@ -631,6 +634,128 @@ domain::TimelinessSummary BruteForceTimeliness(
   return acc.Summary();
 }
 
+std::vector<CaseSummary> BruteForceFindCase(const std::vector<LoggedCase>& cases,
+                                            const std::string& la_code,
+                                            const std::string& reference) {
+  std::vector<CaseSummary> out;
+  for (const LoggedCase& c : cases) {  // In case id order.
+    if (c.la_code != la_code || c.case_reference != reference) continue;
+    out.push_back({c.case_id, c.la_code, c.case_reference,
+                   domain::FoldCase(c.events).stage});
+  }
+  return out;
+}
+
+std::vector<CaseSummary> BruteForceCases(const std::vector<LoggedCase>& cases,
+                                         const CaseFilter& filter) {
+  std::set<v1::CaseStage> stages(filter.stages.begin(), filter.stages.end());
+  std::vector<CaseSummary> out;
+  for (const LoggedCase& c : cases) {
+    if (!domain::IsOnsLaCode(c.la_code)) continue;
+    if (!filter.la_code.empty() && c.la_code != filter.la_code) continue;
+    const v1::CaseStage stage = domain::FoldCase(c.events).stage;
+    if (!stages.empty() && !stages.contains(stage)) continue;
+    out.push_back({c.case_id, c.la_code, c.case_reference, stage});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const CaseSummary& a, const CaseSummary& b) {
+              if (a.stage != b.stage) return a.stage < b.stage;
+              return a.case_id < b.case_id;
+            });
+  return out;
+}
+
+std::vector<Deadline> BruteForceDeadlines(const std::vector<LoggedCase>& cases,
+                                          const DeadlineFilter& filter) {
+  struct KeyedDeadline {
+    Deadline deadline;
+    int dup = 0;
+  };
+  std::vector<KeyedDeadline> all;
+  for (const LoggedCase& c : cases) {
+    if (!filter.la_code.empty() && c.la_code != filter.la_code) continue;
+    std::map<std::pair<std::string, std::string>, int> seen;
+    for (const ClockRow& row : domain::EvaluateClocks(c.events, filter.as_of)) {
+      const int dup = seen[{row.clock_id, row.instance}]++;
+      const domain::ClockRule* rule =
+          domain::FindClockRule(row.clock_id, row.trigger);
+      if (rule == nullptr || rule->kind != domain::ClockKind::kDeadline) {
+        continue;
+      }
+      if (row.stop || !row.due || *row.due < filter.due_from ||
+          *row.due > filter.due_to) {
+        continue;
+      }
+      if (row.status != ClockStatus::kPending &&
+          row.status != ClockStatus::kOverdue &&
+          row.status != ClockStatus::kExcused) {
+        continue;
+      }
+      all.push_back({Deadline{c.case_id, c.la_code, c.case_reference, row}, dup});
+    }
+  }
+  std::sort(all.begin(), all.end(),
+            [](const KeyedDeadline& a, const KeyedDeadline& b) {
+              const ClockRow& x = a.deadline.row;
+              const ClockRow& y = b.deadline.row;
+              if (*x.due != *y.due) return *x.due < *y.due;
+              if (a.deadline.case_id != b.deadline.case_id) {
+                return a.deadline.case_id < b.deadline.case_id;
+              }
+              const int cx = domain::CatalogueIndex(x.clock_id);
+              const int cy = domain::CatalogueIndex(y.clock_id);
+              if (cx != cy) return cx < cy;
+              if (x.instance != y.instance) {
+                if (AllDigits(x.instance) && AllDigits(y.instance) &&
+                    x.instance.size() != y.instance.size()) {
+                  return x.instance.size() < y.instance.size();
+                }
+                return x.instance < y.instance;
+              }
+              return a.dup < b.dup;
+            });
+  std::vector<Deadline> out;
+  for (KeyedDeadline& k : all) out.push_back(std::move(k.deadline));
+  return out;
+}
+
+std::vector<CaseSummary> ListAllCases(const ClockIndex& index,
+                                      const CaseFilter& filter, int page_size) {
+  std::vector<CaseSummary> all;
+  PageRequest page;
+  page.page_size = page_size;
+  for (int n = 0; n < 10'000; ++n) {
+    absl::StatusOr<CasePage> result = index.ListCases(filter, page);
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return all;
+    all.insert(all.end(), result->cases.begin(), result->cases.end());
+    if (result->next_page_token.empty()) return all;
+    EXPECT_EQ(static_cast<int>(result->cases.size()), page_size);
+    page.page_token = result->next_page_token;
+  }
+  ADD_FAILURE() << "more than 10,000 pages";
+  return all;
+}
+
+std::vector<Deadline> ListAllDeadlines(const ClockIndex& index,
+                                       const DeadlineFilter& filter,
+                                       int page_size) {
+  std::vector<Deadline> all;
+  PageRequest page;
+  page.page_size = page_size;
+  for (int n = 0; n < 10'000; ++n) {
+    absl::StatusOr<DeadlinePage> result = index.ListDeadlines(filter, page);
+    EXPECT_TRUE(result.ok()) << result.status();
+    if (!result.ok()) return all;
+    all.insert(all.end(), result->deadlines.begin(), result->deadlines.end());
+    if (result->next_page_token.empty()) return all;
+    EXPECT_EQ(static_cast<int>(result->deadlines.size()), page_size);
+    page.page_token = result->next_page_token;
+  }
+  ADD_FAILURE() << "more than 10,000 pages";
+  return all;
+}
+
 std::vector<Breach> ListAll(const ClockIndex& index, const BreachFilter& filter,
                             int page_size) {
   std::vector<Breach> all;
@@ -652,6 +777,16 @@ std::vector<Breach> ListAll(const ClockIndex& index, const BreachFilter& filter,
 std::string Describe(const Breach& b) {
   return absl::StrCat(b.case_id, " ", b.la_code, " ",
                       domain::ClockRowDebugString(b.row));
+}
+
+std::string Describe(const CaseSummary& c) {
+  return absl::StrCat(c.case_id, " ", c.la_code, " ref ", c.case_reference,
+                      " stage ", v1::CaseStage_Name(c.stage));
+}
+
+std::string Describe(const Deadline& d) {
+  return absl::StrCat(d.case_id, " ", d.la_code, " ref ", d.case_reference, " ",
+                      domain::ClockRowDebugString(d.row));
 }
 
 std::string Describe(const BacklogReport& r) {

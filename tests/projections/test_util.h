@@ -125,6 +125,7 @@ std::vector<std::string> DumpDatabase(const std::string& dir);
 struct LoggedCase {
   std::string case_id;
   std::string la_code;
+  std::string case_reference;
   std::vector<v1::Event> events;
 };
 std::vector<LoggedCase> ReadAllCases(const storage::EventLog& log);
@@ -138,6 +139,25 @@ BacklogReport BruteForceBacklog(const std::vector<LoggedCase>& cases,
 domain::TimelinessSummary BruteForceTimeliness(
     const std::vector<LoggedCase>& cases, const std::string& la_code, int year);
 
+// The worklists by brute force: domain::FoldCase (stage) and
+// domain::EvaluateClocks (open deadlines) over every case, in the
+// documented orders.
+std::vector<CaseSummary> BruteForceFindCase(const std::vector<LoggedCase>& cases,
+                                            const std::string& la_code,
+                                            const std::string& reference);
+std::vector<CaseSummary> BruteForceCases(const std::vector<LoggedCase>& cases,
+                                         const CaseFilter& filter);
+std::vector<Deadline> BruteForceDeadlines(const std::vector<LoggedCase>& cases,
+                                          const DeadlineFilter& filter);
+
+// Every page of a ListCases / ListDeadlines query, concatenated. Fails the
+// test on error or on a page past 10,000.
+std::vector<CaseSummary> ListAllCases(const ClockIndex& index,
+                                      const CaseFilter& filter, int page_size);
+std::vector<Deadline> ListAllDeadlines(const ClockIndex& index,
+                                       const DeadlineFilter& filter,
+                                       int page_size);
+
 // Every page of a ListBreaches query, concatenated. Fails the test on error
 // or on a page past 10,000.
 std::vector<Breach> ListAll(const ClockIndex& index, const BreachFilter& filter,
@@ -145,6 +165,8 @@ std::vector<Breach> ListAll(const ClockIndex& index, const BreachFilter& filter,
 
 // Short descriptions for failure messages.
 std::string Describe(const Breach& b);
+std::string Describe(const CaseSummary& c);
+std::string Describe(const Deadline& d);
 std::string Describe(const BacklogReport& r);
 std::string Describe(const domain::TimelinessSummary& s);
 bool SameSummary(const domain::TimelinessSummary& a,

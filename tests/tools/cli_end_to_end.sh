@@ -47,6 +47,23 @@ JSON
 "$EHCPCTL" append "$id" "$dir/journey.json" --expected-version 1 >/dev/null \
   || fail "append of a possible journey"
 
+# Worklists: the case by its reference (once the index has read the
+# append), among the cases being assessed, and its 20-week deadline in a
+# window, each row with the council's reference.
+for _ in $(seq 100); do
+  out=$("$EHCPCTL" find --la E06000035 --ref E2E-1 2>&1)
+  printf '%s' "$out" | grep -q "assessing" && break
+  sleep 0.1
+done
+printf '%s\n' "$out" | grep -q "^$id  E2E-1  E06000035  assessing$" \
+  || fail "find: $out"
+out=$("$EHCPCTL" cases --la E06000035 --stage assessing) || fail "cases: $out"
+printf '%s\n' "$out" | grep -q "^$id  E2E-1  " || fail "cases does not list it: $out"
+out=$("$EHCPCTL" due --la E06000035 --as-of 2024-03-01 --to 2024-06-30) \
+  || fail "due: $out"
+printf '%s\n' "$out" | grep -q "^$id  E2E-1  E06000035  final_plan_20w .* 2024-05-27  PENDING" \
+  || fail "due does not list the 20-week deadline: $out"
+
 # A final plan with no draft is impossible: one line naming the rule, exit 1.
 out=$(echo '[{"occurredOn":"2024-03-01","payload":{"finalPlanIssued":{}}}]' \
       | "$EHCPCTL" append "$id" - 2>&1)

@@ -193,8 +193,8 @@ TEST_F(ClockCommandsTest, BreachesPrintsOnePageAndHowToGoOn) {
             kExitOk);
   EXPECT_EQ(client_.breach_requests.size(), 1u);
   const std::string out = out_.str();
-  EXPECT_THAT(out, StartsWith("CASE         LA         CLOCK "));
-  EXPECT_THAT(out, HasSubstr("\nE06000035-a  E06000035  final_plan_20w"));
+  EXPECT_THAT(out, StartsWith("CASE         REF  LA         CLOCK "));
+  EXPECT_THAT(out, HasSubstr("\nE06000035-a  -    E06000035  final_plan_20w"));
   EXPECT_THAT(out, HasSubstr("\nE06000035-b  "));
   EXPECT_THAT(out, ::testing::Not(HasSubstr("E06000035-c")));
   EXPECT_THAT(out, ::testing::EndsWith(
@@ -596,6 +596,90 @@ TEST_F(ClockCommandsTest, AnImportWithAMalformedLineNamesItAndImportsNothing) {
   EXPECT_EQ(out_.str(), "");
   EXPECT_EQ(Run({"import", file + ".missing"}), kExitNoInput);
   std::remove(file.c_str());
+}
+
+TEST_F(ClockCommandsTest, FindSendsTheReferenceAndPrintsTheCase) {
+  v1::CaseSummary* c = client_.found.add_cases();
+  c->set_case_id("E06000035-5f1c2a9e0b7d4c31");
+  c->set_la_code("E06000035");
+  c->set_case_reference("MED-2001");
+  c->set_stage(v1::CASE_STAGE_ASSESSING);
+  EXPECT_EQ(Run({"find", "--la", "E06000035", "--ref", "MED-2001"}), kExitOk);
+  ASSERT_EQ(client_.find_requests.size(), 1u);
+  EXPECT_EQ(client_.find_requests[0].la_code(), "E06000035");
+  EXPECT_EQ(client_.find_requests[0].case_reference(), "MED-2001");
+  EXPECT_THAT(out_.str(),
+              HasSubstr("\nE06000035-5f1c2a9e0b7d4c31  MED-2001  E06000035  "
+                        "assessing\n"));
+  EXPECT_EQ(Run({"--json", "find", "--la", "E06000035", "--ref", "MED-2001"}),
+            kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("\"caseReference\": \"MED-2001\""));
+  client_.FailNext("find", absl::NotFoundError(
+                               "no case with reference \"X\" in LA E06000035"));
+  EXPECT_EQ(Run({"find", "--la", "E06000035", "--ref", "X"}), kExitRefused);
+  EXPECT_THAT(err_.str(), HasSubstr("no case with reference"));
+}
+
+TEST_F(ClockCommandsTest, CasesSendsTheStagesAndFollowsPages) {
+  v1::ListCasesResponse p1, p2;
+  v1::CaseSummary* a = p1.add_cases();
+  a->set_case_id("E06000035-a");
+  a->set_la_code("E06000035");
+  a->set_case_reference("MED-1");
+  a->set_stage(v1::CASE_STAGE_ASSESSING);
+  p1.set_next_page_token("p2");
+  v1::CaseSummary* b = p2.add_cases();
+  b->set_case_id("E06000035-b");
+  b->set_la_code("E06000035");
+  b->set_case_reference("MED-2");
+  b->set_stage(v1::CASE_STAGE_DRAFT_ISSUED);
+  client_.case_pages = {{"", p1}, {"p2", p2}};
+  EXPECT_EQ(Run({"cases", "--la", "E06000035", "--stage",
+                 "assessing,draft-issued", "--page-size", "1"}),
+            kExitOk);
+  ASSERT_EQ(client_.cases_requests.size(), 1u);
+  EXPECT_THAT(client_.cases_requests[0].stages(),
+              ElementsAre(v1::CASE_STAGE_ASSESSING,
+                          v1::CASE_STAGE_DRAFT_ISSUED));
+  EXPECT_EQ(client_.cases_requests[0].page_size(), 1);
+  EXPECT_THAT(out_.str(), HasSubstr("E06000035-a  MED-1  E06000035  assessing"));
+  EXPECT_THAT(out_.str(), HasSubstr("--page-token p2\n"));
+  EXPECT_EQ(Run({"cases", "--all"}), kExitOk);
+  EXPECT_THAT(out_.str(), HasSubstr("draft issued\n2 cases (2 pages)\n"));
+}
+
+TEST_F(ClockCommandsTest, DueSendsTheWindowAndPrintsTheDeadlines) {
+  v1::ListDeadlinesResponse page;
+  page.set_as_of("2025-09-01");
+  page.set_due_from("2025-09-01");
+  page.set_due_to("2025-09-30");
+  v1::Clock* c = page.add_clocks();
+  c->set_case_id("E06000035-a");
+  c->set_case_reference("MED-1");
+  c->set_la_code("E06000035");
+  c->set_clock_id("advice");
+  c->set_instance("EP1");
+  c->set_due_on("2025-09-10");
+  c->set_status(v1::CLOCK_STATUS_PENDING);
+  c->set_days_remaining(9);
+  client_.due_pages = {{"", page}};
+  EXPECT_EQ(Run({"due", "--la", "E06000035", "--to", "2025-09-30", "--as-of",
+                 "2025-09-01"}),
+            kExitOk);
+  ASSERT_EQ(client_.due_requests.size(), 1u);
+  EXPECT_EQ(client_.due_requests[0].due_from(), "");
+  EXPECT_EQ(client_.due_requests[0].due_to(), "2025-09-30");
+  EXPECT_EQ(client_.due_requests[0].as_of(), "2025-09-01");
+  EXPECT_THAT(out_.str(),
+              StartsWith("Open deadlines due 2025-09-01 to 2025-09-30, as of "
+                         "2025-09-01, E06000035 (Medway):\n"));
+  EXPECT_THAT(out_.str(), HasSubstr("E06000035-a  MED-1  E06000035  advice  "));
+  EXPECT_THAT(out_.str(), HasSubstr("in 9\n1 clock\n"));
+  EXPECT_FALSE(
+      ParseInvocation({"due", "--from", "2025-10-01", "--to", "2025-09-30"}, "")
+          .ok());
+  EXPECT_FALSE(ParseInvocation({"cases", "--stage", "drafting"}, "").ok());
+  EXPECT_FALSE(ParseInvocation({"find", "--la", "E06000035"}, "").ok());
 }
 
 }  // namespace

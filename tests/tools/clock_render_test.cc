@@ -137,6 +137,7 @@ TEST(ClockRenderTest, BreachesAreATableInTheGivenOrder) {
   v1::ListBreachesResponse r = FromText<v1::ListBreachesResponse>(R"pb(
     clocks {
       case_id: "E10000016-aa"
+      case_reference: "KCC-77"
       la_code: "E10000016"
       clock_id: "advice"
       instance: "EP1"
@@ -156,13 +157,13 @@ TEST(ClockRenderTest, BreachesAreATableInTheGivenOrder) {
     }
   )pb");
   EXPECT_EQ(BreachesTable(r.clocks()),
-            "CASE          LA         CLOCK           INSTANCE  DUE         "
+            "CASE          REF     LA         CLOCK           INSTANCE  DUE         "
             "STOP        STATUS    DAYS LATE\n"
-            "------------  ---------  --------------  --------  ----------  "
+            "------------  ------  ---------  --------------  --------  ----------  "
             "----------  --------  ---------\n"
-            "E10000016-aa  E10000016  advice          EP1       2024-04-02  "
+            "E10000016-aa  KCC-77  E10000016  advice          EP1       2024-04-02  "
             "-           OVERDUE   152\n"
-            "E06000035-bb  E06000035  final_plan_20w  1         2024-05-27  "
+            "E06000035-bb  -       E06000035  final_plan_20w  1         2024-05-27  "
             "2024-05-31  BREACHED  4\n");
   EXPECT_EQ(BreachesTable(v1::ListBreachesResponse().clocks()), "");
 }
@@ -178,6 +179,7 @@ constexpr char kBacklog[] = R"pb(
       count: 1
       entries {
         case_id: "E06000035-aa"
+        case_reference: "MED-1"
         la_code: "E06000035"
         instance: "2"
         due_on: "2025-07-01"
@@ -190,6 +192,7 @@ constexpr char kBacklog[] = R"pb(
       count: 2
       entries {
         case_id: "E06000035-bb"
+        case_reference: "MED-22"
         la_code: "E06000035"
         instance: "1"
         due_on: "2024-10-01"
@@ -198,6 +201,7 @@ constexpr char kBacklog[] = R"pb(
       }
       entries {
         case_id: "E06000035-cc"
+        case_reference: "MED-3"
         la_code: "E06000035"
         instance: "1"
         due_on: "2024-12-01"
@@ -232,18 +236,85 @@ TEST(ClockRenderTest, BacklogWithCasesListsTheEntriesOfEachClock) {
       FromText<v1::GetReviewBacklogResponse>(kBacklog), /*cases=*/true);
   EXPECT_THAT(
       text, HasSubstr("\nannual_review: 3 overdue\n"
-                      "BUCKET  CASE          LA         INSTANCE  DUE         "
+                      "BUCKET  CASE          REF     LA         INSTANCE  DUE         "
                       "DAYS OVERDUE  EXCUSED\n"
-                      "------  ------------  ---------  --------  ----------  "
+                      "------  ------------  ------  ---------  --------  ----------  "
                       "------------  -------\n"
-                      "0-3     E06000035-aa  E06000035  2         2025-07-01  "
+                      "0-3     E06000035-aa  MED-1   E06000035  2         2025-07-01  "
                       "62\n"
-                      "6-12    E06000035-bb  E06000035  1         2024-10-01  "
+                      "6-12    E06000035-bb  MED-22  E06000035  1         2024-10-01  "
                       "335           yes\n"
-                      "6-12    E06000035-cc  E06000035  1         2024-12-01  "
+                      "6-12    E06000035-cc  MED-3   E06000035  1         2024-12-01  "
                       "274\n"));
   // No list for a clock without entries.
   EXPECT_THAT(text, ::testing::Not(HasSubstr("review_decision:")));
+}
+
+TEST(ClockRenderTest, CasesAreATableWithTheirReferenceAndStage) {
+  v1::ListCasesResponse r = FromText<v1::ListCasesResponse>(R"pb(
+    cases {
+      case_id: "E06000035-aa"
+      la_code: "E06000035"
+      case_reference: "MED-2001"
+      stage: CASE_STAGE_AWAITING_DECISION
+    }
+    cases {
+      case_id: "E06000035-bb"
+      la_code: "E06000035"
+      case_reference: "MED-7"
+      stage: CASE_STAGE_PLAN_MAINTAINED
+    }
+  )pb");
+  EXPECT_EQ(CasesTable(r.cases()),
+            "CASE          REF       LA         STAGE\n"
+            "------------  --------  ---------  -----------------\n"
+            "E06000035-aa  MED-2001  E06000035  awaiting decision\n"
+            "E06000035-bb  MED-7     E06000035  plan maintained\n");
+  EXPECT_EQ(CasesTable(v1::ListCasesResponse().cases()), "");
+}
+
+TEST(ClockRenderTest, DeadlinesAreHeadedByTheirWindow) {
+  v1::ListDeadlinesResponse r = FromText<v1::ListDeadlinesResponse>(R"pb(
+    as_of: "2025-09-01"
+    due_from: "2025-09-01"
+    due_to: "2025-09-15"
+    clocks {
+      case_id: "E06000035-aa"
+      case_reference: "MED-2001"
+      la_code: "E06000035"
+      clock_id: "decision_to_assess"
+      instance: "1"
+      due_on: "2025-09-03"
+      status: CLOCK_STATUS_PENDING
+      days_remaining: 2
+    }
+    clocks {
+      case_id: "E06000035-bb"
+      case_reference: "MED-7"
+      la_code: "E06000035"
+      clock_id: "advice"
+      instance: "EP1"
+      due_on: "2025-09-15"
+      status: CLOCK_STATUS_PENDING
+      days_remaining: 14
+    }
+  )pb");
+  EXPECT_EQ(
+      DeadlinesText(r, "E06000035"),
+      "Open deadlines due 2025-09-01 to 2025-09-15, as of 2025-09-01, "
+      "E06000035 (Medway):\n"
+      "CASE          REF       LA         CLOCK               INSTANCE  DUE "
+      "        STATUS   DAYS\n"
+      "------------  --------  ---------  ------------------  --------  "
+      "----------  -------  -----\n"
+      "E06000035-aa  MED-2001  E06000035  decision_to_assess  1         "
+      "2025-09-03  PENDING  in 2\n"
+      "E06000035-bb  MED-7     E06000035  advice              EP1       "
+      "2025-09-15  PENDING  in 14\n");
+  r.clear_clocks();
+  EXPECT_EQ(DeadlinesText(r, ""),
+            "Open deadlines due 2025-09-01 to 2025-09-15, as of 2025-09-01, "
+            "all councils:\nnothing due\n");
 }
 
 TEST(ClockRenderTest, TimelinessIsTheSen2Figures) {

@@ -185,6 +185,35 @@ class FakeCaseClient : public CaseClient {
     return backlog;
   }
 
+  absl::StatusOr<v1::FindCaseResponse> FindCase(
+      const v1::FindCaseRequest& request) override {
+    find_requests.push_back(request);
+    if (absl::Status s = Scripted("find"); !s.ok()) return s;
+    return found;
+  }
+
+  absl::StatusOr<v1::ListCasesResponse> ListCases(
+      const v1::ListCasesRequest& request) override {
+    cases_requests.push_back(request);
+    if (absl::Status s = Scripted("cases"); !s.ok()) return s;
+    auto it = case_pages.find(request.page_token());
+    if (it == case_pages.end()) {
+      return absl::InvalidArgumentError("page_token: not a token of mine");
+    }
+    return it->second;
+  }
+
+  absl::StatusOr<v1::ListDeadlinesResponse> ListDeadlines(
+      const v1::ListDeadlinesRequest& request) override {
+    due_requests.push_back(request);
+    if (absl::Status s = Scripted("due"); !s.ok()) return s;
+    auto it = due_pages.find(request.page_token());
+    if (it == due_pages.end()) {
+      return absl::InvalidArgumentError("page_token: not a token of mine");
+    }
+    return it->second;
+  }
+
   absl::StatusOr<v1::GetTimelinessResponse> GetTimeliness(
       const v1::GetTimelinessRequest& request) override {
     timeliness_requests.push_back(request);
@@ -217,7 +246,8 @@ class FakeCaseClient : public CaseClient {
   }
 
   // Makes the next call of `kind` ("open", "append", "clocks", "breaches",
-  // "backlog", "timeliness", "projection", "rebuild") fail with `status`.
+  // "backlog", "find", "cases", "due", "timeliness", "projection",
+  // "rebuild") fail with `status`.
   void FailNext(const std::string& kind, absl::Status status) {
     scripted_[kind] = std::move(status);
   }
@@ -234,6 +264,9 @@ class FakeCaseClient : public CaseClient {
   v1::GetCaseClocksResponse case_clocks;
   std::map<std::string, v1::ListBreachesResponse> breach_pages;  // by token
   v1::GetReviewBacklogResponse backlog;
+  v1::FindCaseResponse found;
+  std::map<std::string, v1::ListCasesResponse> case_pages;     // by token
+  std::map<std::string, v1::ListDeadlinesResponse> due_pages;  // by token
   v1::GetTimelinessResponse timeliness;
   v1::GetProjectionStatusResponse projection;
   v1::RebuildProjectionsResponse rebuild;
@@ -250,6 +283,9 @@ class FakeCaseClient : public CaseClient {
   std::vector<v1::GetCaseClocksRequest> clock_requests;
   std::vector<v1::ListBreachesRequest> breach_requests;
   std::vector<v1::GetReviewBacklogRequest> backlog_requests;
+  std::vector<v1::FindCaseRequest> find_requests;
+  std::vector<v1::ListCasesRequest> cases_requests;
+  std::vector<v1::ListDeadlinesRequest> due_requests;
   std::vector<v1::GetTimelinessRequest> timeliness_requests;
   int projection_calls = 0;
   int rebuild_calls = 0;

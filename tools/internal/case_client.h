@@ -118,6 +118,12 @@ class CaseClient {
       const v1::GetReviewBacklogRequest& request) = 0;
   virtual absl::StatusOr<v1::GetTimelinessResponse> GetTimeliness(
       const v1::GetTimelinessRequest& request) = 0;
+  virtual absl::StatusOr<v1::FindCaseResponse> FindCase(
+      const v1::FindCaseRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListCasesResponse> ListCases(
+      const v1::ListCasesRequest& request) = 0;
+  virtual absl::StatusOr<v1::ListDeadlinesResponse> ListDeadlines(
+      const v1::ListDeadlinesRequest& request) = 0;
   virtual absl::StatusOr<v1::GetProjectionStatusResponse> GetProjectionStatus(
       const v1::GetProjectionStatusRequest& request) = 0;
   virtual absl::StatusOr<v1::RebuildProjectionsResponse> RebuildProjections(

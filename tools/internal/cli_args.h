@@ -127,6 +127,34 @@ struct BacklogArgs {
   bool cases = false;   // list the entries of each clock
 };
 
+// ehcpctl find --la CODE --ref REFERENCE
+struct FindArgs {
+  std::string la_code;
+  std::string case_reference;
+};
+
+// ehcpctl cases [--la CODE] [--stage STAGE]... [--page-size N]
+//   [--page-token T] [--all]
+struct CasesArgs {
+  std::string la_code;                // empty: every LA
+  std::vector<v1::CaseStage> stages;  // empty: every stage
+  int32_t page_size = 0;              // 0: the server's default
+  std::string page_token;             // empty: the first page
+  bool all = false;                   // follow every page
+};
+
+// ehcpctl due [--la CODE] [--from D] [--to D] [--as-of D] [--page-size N]
+//   [--page-token T] [--all]
+struct DueArgs {
+  std::string la_code;     // empty: every LA
+  std::string due_from;    // empty: as_of (the server decides)
+  std::string due_to;      // empty: as_of + 14 days (the server decides)
+  std::string as_of;       // empty: today
+  int32_t page_size = 0;   // 0: the server's default
+  std::string page_token;  // empty: the first page
+  bool all = false;        // follow every page
+};
+
 // ehcpctl timeliness --year YYYY [--la CODE]
 struct TimelinessArgs {
   int32_t year = 0;
@@ -171,14 +199,15 @@ using CommandArgs =
     std::variant<HelpArgs, OpenArgs, AppendArgs, ShowArgs, TailArgs, LoadArgs,
                  ClocksArgs, BreachesArgs, BacklogArgs, TimelinessArgs,
                  ProjectionArgs, RebuildArgs, DigestArgs, VerifyArgs,
-                 ReplayArgs, ExportArgs, ImportArgs>;
+                 ReplayArgs, ExportArgs, ImportArgs, FindArgs, CasesArgs,
+                 DueArgs>;
 
 // A parsed command line.
 struct Invocation {
   GlobalOptions global;
   // The command ("open", "append", "show", "tail", "load", "clocks",
   // "breaches", "backlog", "timeliness", "projection", "rebuild", "digest",
-  // "verify", "replay", "export", "import"), or
+  // "verify", "replay", "export", "import", "find", "cases", "due"), or
   // "help" for `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and
   // `CMD --help`.
   std::string command;
@@ -192,7 +221,9 @@ struct Invocation {
 // request anywhere wins over other errors after the command is known.
 //
 // Flags given twice are errors, except the repeatable ones (breaches'
-// --clock and --status), whose values may also be comma-separated. Dates
+// --clock and --status, cases' --stage), whose values may also be
+// comma-separated. --stage is a CaseStage name with or without its prefix,
+// in any case, '-' or ' ' for '_' ("plan-maintained"). Dates
 // are checked to be real YYYY-MM-DD dates, --as-known-at an RFC 3339
 // instant with a zone ("2025-01-01T09:00:00Z"), --status a ClockStatus
 // name with or without its prefix, in any case ("breached",

@@ -138,8 +138,9 @@ std::string ReplayEntryText(
     const v1::ReplayEntry& entry,
     const google::protobuf::RepeatedPtrField<v1::Clock>& previous);
 
-// `breaches`: a table CASE, LA, CLOCK, INSTANCE, DUE, STOP, STATUS, DAYS
-// LATE (as ClockDays), one row per clock in the order given; "" for none.
+// `breaches`: a table CASE, REF (the council's reference), LA, CLOCK,
+// INSTANCE, DUE, STOP, STATUS, DAYS LATE (as ClockDays), one row per clock
+// in the order given; "" for none.
 std::string BreachesTable(
     const google::protobuf::RepeatedPtrField<v1::Clock>& clocks);
 
@@ -147,9 +148,24 @@ std::string BreachesTable(
 // table of one row per clock: CLOCK, a column per bucket (the buckets in
 // the order the response gives them) and TOTAL. With `cases`, then for
 // each clock with overdue entries "CLOCK: N overdue" and a table BUCKET,
-// CASE, LA, INSTANCE, DUE, DAYS OVERDUE, EXCUSED ("yes" or empty).
+// CASE, REF, LA, INSTANCE, DUE, DAYS OVERDUE, EXCUSED ("yes" or empty).
 std::string BacklogText(const v1::GetReviewBacklogResponse& response,
                         bool cases);
+
+// A case stage in words: "plan maintained", "awaiting decision".
+std::string StageWords(v1::CaseStage stage);
+
+// `find` and `cases`: a table CASE, REF, LA, STAGE (as StageWords), one row
+// per case in the order given; "" for none.
+std::string CasesTable(
+    const google::protobuf::RepeatedPtrField<v1::CaseSummary>& cases);
+
+// `due`: the heading "Open deadlines due FROM to TO, as of DATE, COUNCIL:"
+// then a table CASE, REF, LA, CLOCK, INSTANCE, DUE, STATUS, DAYS (as
+// ClockDays), one row per clock in the order given, or "nothing due" when
+// there are none.
+std::string DeadlinesText(const v1::ListDeadlinesResponse& response,
+                          absl::string_view la_code);
 
 // `timeliness`: the heading "SEN2 timeliness YEAR, COUNCIL:", then
 // "label  value" lines: plans issued, within 20 weeks including and
