@@ -120,9 +120,10 @@ absl::StatusOr<InstanceKeyParts> ParseInstanceKey(std::string_view key) {
   if (first == 0 || second == std::string_view::npos || second == first + 1) {
     return Corrupt("an instance key", "not case 0x00 clock 0x00 instance");
   }
-  return InstanceKeyParts{std::string(key.substr(0, first)),
-                          std::string(key.substr(first + 1, second - first - 1)),
-                          std::string(key.substr(second + 1))};
+  return InstanceKeyParts{
+      std::string(key.substr(0, first)),
+      std::string(key.substr(first + 1, second - first - 1)),
+      std::string(key.substr(second + 1))};
 }
 
 std::string WakeKey(absl::CivilDay day, std::string_view case_id) {
@@ -144,9 +145,10 @@ std::string EncodeAlert(const Alert& alert) {
   out.append(index_format::DateKey(alert.day));
   out.append(OptionalDate(alert.due));
   PutBigEndian64(&out, alert.position);
-  PutBigEndian64(&out, static_cast<uint64_t>(static_cast<int64_t>(alert.days_late)));
   PutBigEndian64(&out,
-                 static_cast<uint64_t>(static_cast<int64_t>(alert.days_remaining)));
+                 static_cast<uint64_t>(static_cast<int64_t>(alert.days_late)));
+  PutBigEndian64(
+      &out, static_cast<uint64_t>(static_cast<int64_t>(alert.days_remaining)));
   PutString(&out, alert.case_id);
   PutString(&out, alert.case_reference);
   PutString(&out, alert.la_code);

@@ -114,9 +114,8 @@ std::optional<AlertKind> AlertKindFromName(absl::string_view name) {
 
 bool AlertFilter::Matches(const Alert& alert) const {
   if (!la_code.empty() && alert.la_code != la_code) return false;
-  if (!clock_ids.empty() &&
-      std::find(clock_ids.begin(), clock_ids.end(), alert.clock_id) ==
-          clock_ids.end()) {
+  if (!clock_ids.empty() && std::find(clock_ids.begin(), clock_ids.end(),
+                                      alert.clock_id) == clock_ids.end()) {
     return false;
   }
   if (!kinds.empty() &&
@@ -146,17 +145,18 @@ class AlertScheduler::Impl {
   ~Impl() { Close(); }
 
   absl::Status Open(absl::CivilDay today);
-  void Start() { thread_ = std::thread([this] { Loop(); }); }
+  void Start() {
+    thread_ = std::thread([this] { Loop(); });
+  }
   void SetToday(absl::CivilDay today);
   absl::Status CatchUp();
-  absl::StatusOr<AlertPage> ListAlerts(uint64_t from,
-                                       const AlertFilter& filter,
+  absl::StatusOr<AlertPage> ListAlerts(uint64_t from, const AlertFilter& filter,
                                        size_t max_alerts,
                                        size_t max_scan) const;
   uint64_t LastSequence() const { return last_sequence_.load(); }
   uint64_t NotifyAtSequence(uint64_t sequence,
                             absl::AnyInvocable<void(bool) &&> raised);
-  void CancelNotify(uint64_t token);
+  bool CancelNotify(uint64_t token);
   SchedulerStatus Status() const;
   void Close();
 
@@ -170,9 +170,14 @@ class AlertScheduler::Impl {
   absl::Status AdvanceDayLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status LookAtCase(const std::string& case_id,
                           absl::Span<const storage::Record* const> records,
-                          uint64_t max_position, Step* step) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+                          uint64_t max_position, Step* step)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   absl::Status CommitLocked(Step& step)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  absl::Status OpenHandlesLocked(bool read_only)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(db_mu_);
+  // A log opened read-only (full disk) tries to reopen for writing.
+  absl::Status ReopenWritableLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   void Loop();
 
   rocksdb::ColumnFamilyHandle* family(Family f) const { return handles_[f]; }
@@ -187,6 +192,9 @@ class AlertScheduler::Impl {
   mutable absl::Mutex db_mu_;
   std::unique_ptr<rocksdb::DB> db_ ABSL_GUARDED_BY(db_mu_);
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::DBOptions db_options_;
+  bool read_only_ ABSL_GUARDED_BY(write_mu_) = false;
+  absl::Status read_only_error_ ABSL_GUARDED_BY(write_mu_);
 
   // One writer at a time: the thread, or a caller of CatchUp.
   absl::Mutex write_mu_;
@@ -222,14 +230,23 @@ absl::Status AlertScheduler::Impl::Open(absl::CivilDay today) {
   db_options.max_background_jobs = 1;
   db_options.keep_log_file_num = 4;
   db_options.max_open_files = 128;
-  auto family_options = [](const std::string&) {
-    return rocksdb::ColumnFamilyOptions();
-  };
+  db_options_ = db_options;
   // Lock order: write_mu_, then db_mu_, then mu_.
   absl::MutexLock write_lock(&write_mu_);
   absl::WriterMutexLock db_lock(&db_mu_);
-  EHCP_RETURN_IF_ERROR(storage::OpenRocksDb(Layout(), dir_, db_options,
-                                            family_options, &db_, &handles_));
+  if (absl::Status opened = OpenHandlesLocked(/*read_only=*/false);
+      !opened.ok()) {
+    // On a full disk an existing alert log opens read-only: alerts can be
+    // listed, and are raised again once there is room (CatchUp reopens).
+    if (!absl::IsResourceExhausted(opened) ||
+        !OpenHandlesLocked(/*read_only=*/true).ok()) {
+      return opened;
+    }
+    read_only_ = true;
+    read_only_error_ = absl::ResourceExhaustedError(absl::StrCat(
+        "alert log: ", dir_, " is open read-only, the disk being full (",
+        opened.message(), "); alerts are raised again once there is room"));
+  }
   rocksdb::DB* db = db_.get();
   auto fail = [&](absl::Status status) {
     storage::CloseRocksDb(&db_, &handles_);
@@ -331,8 +348,37 @@ void AlertScheduler::Impl::SetToday(absl::CivilDay today) {
   wake_->Signal();
 }
 
+absl::Status AlertScheduler::Impl::OpenHandlesLocked(bool read_only) {
+  auto family_options = [](const std::string&) {
+    return rocksdb::ColumnFamilyOptions();
+  };
+  return read_only
+             ? storage::OpenRocksDbReadOnly(Layout(), dir_, db_options_,
+                                            family_options, &db_, &handles_)
+             : storage::OpenRocksDb(Layout(), dir_, db_options_, family_options,
+                                    &db_, &handles_);
+}
+
+absl::Status AlertScheduler::Impl::ReopenWritableLocked() {
+  absl::WriterMutexLock db_lock(&db_mu_);
+  if (db_ == nullptr) return ClosedError();
+  storage::CloseRocksDb(&db_, &handles_);
+  if (absl::Status opened = OpenHandlesLocked(/*read_only=*/false);
+      !opened.ok()) {
+    if (absl::Status again = OpenHandlesLocked(/*read_only=*/true);
+        !again.ok()) {
+      return again;
+    }
+    return read_only_error_;
+  }
+  read_only_ = false;
+  read_only_error_ = absl::OkStatus();
+  return absl::OkStatus();
+}
+
 absl::Status AlertScheduler::Impl::CatchUp() {
   absl::MutexLock write_lock(&write_mu_);
+  if (read_only_) EHCP_RETURN_IF_ERROR(ReopenWritableLocked());
   const uint64_t head = log_->HeadPosition();
   while (checkpoint_ < head) {
     if (stopping_.load()) return ClosedError();
@@ -373,7 +419,8 @@ absl::Status AlertScheduler::Impl::ApplyEventsLocked(uint64_t head) {
     records.push_back(&record);
   }
   for (const std::string& case_id : touched) {
-    EHCP_RETURN_IF_ERROR(LookAtCase(case_id, of[case_id], step.checkpoint, &step));
+    EHCP_RETURN_IF_ERROR(
+        LookAtCase(case_id, of[case_id], step.checkpoint, &step));
   }
   return CommitLocked(step);
 }
@@ -464,8 +511,9 @@ absl::Status AlertScheduler::Impl::LookAtCase(
          it->Next()) {
       EHCP_ASSIGN_OR_RETURN(fmt::InstanceKeyParts parts,
                             fmt::ParseInstanceKey(it->key().ToStringView()));
-      EHCP_ASSIGN_OR_RETURN(fmt::InstanceState state,
-                            fmt::DecodeInstanceState(it->value().ToStringView()));
+      EHCP_ASSIGN_OR_RETURN(
+          fmt::InstanceState state,
+          fmt::DecodeInstanceState(it->value().ToStringView()));
       announced[{parts.clock_id, parts.instance}] = state;
     }
     EHCP_RETURN_IF_ERROR(
@@ -592,8 +640,7 @@ absl::Status AlertScheduler::Impl::LookAtCase(
 absl::Status AlertScheduler::Impl::CommitLocked(Step& step) {
   step.batch.Put(family(kMeta), fmt::kCheckpointKey,
                  BigEndian64(step.checkpoint));
-  step.batch.Put(family(kMeta), fmt::kDayKey,
-                 index_format::DateKey(step.day));
+  step.batch.Put(family(kMeta), fmt::kDayKey, index_format::DateKey(step.day));
   step.batch.Put(family(kMeta), fmt::kNextSequenceKey,
                  BigEndian64(step.next_sequence));
   {
@@ -620,8 +667,7 @@ absl::Status AlertScheduler::Impl::CommitLocked(Step& step) {
     for (const Alert& alert : step.alerts) {
       ++status_.raised_by_kind[static_cast<int>(alert.kind) - 1];
     }
-    while (!waiters_.empty() &&
-           waiters_.begin()->first <= next_sequence_ - 1) {
+    while (!waiters_.empty() && waiters_.begin()->first <= next_sequence_ - 1) {
       reached.push_back(std::move(waiters_.begin()->second.raised));
       waiters_.erase(waiters_.begin());
     }
@@ -673,8 +719,7 @@ absl::StatusOr<AlertPage> AlertScheduler::Impl::ListAlerts(
   }
   if (max_alerts < 1 || max_alerts > 10000 || max_scan < 1 ||
       max_scan > 10000) {
-    return absl::InvalidArgumentError(
-        "page size: must be between 1 and 10000");
+    return absl::InvalidArgumentError("page size: must be between 1 and 10000");
   }
   AlertPage page;
   page.next_sequence = from;
@@ -693,21 +738,21 @@ absl::StatusOr<AlertPage> AlertScheduler::Impl::ListAlerts(
        it->Next(), ++expected, ++scanned) {
     const uint64_t sequence = ReadBigEndian(it->key().ToStringView());
     if (sequence != expected) {
-      return absl::DataLossError(absl::StrCat(
-          "alert log: ", dir_, " has no alert ", expected,
-          " (the next stored is ", sequence,
-          "): restore the data directory from a backup"));
+      return absl::DataLossError(
+          absl::StrCat("alert log: ", dir_, " has no alert ", expected,
+                       " (the next stored is ", sequence,
+                       "): restore the data directory from a backup"));
     }
-    EHCP_ASSIGN_OR_RETURN(Alert alert,
-                          fmt::DecodeAlert(sequence, it->value().ToStringView()));
+    EHCP_ASSIGN_OR_RETURN(
+        Alert alert, fmt::DecodeAlert(sequence, it->value().ToStringView()));
     if (filter.Matches(alert)) page.alerts.push_back(std::move(alert));
   }
   EHCP_RETURN_IF_ERROR(FromRocksDb(it->status(), "alert log: read alerts"));
   if (expected <= page.last_sequence && scanned < max_scan &&
       page.alerts.size() < max_alerts) {
-    return absl::DataLossError(absl::StrCat(
-        "alert log: ", dir_, " has no alert ", expected,
-        ": restore the data directory from a backup"));
+    return absl::DataLossError(
+        absl::StrCat("alert log: ", dir_, " has no alert ", expected,
+                     ": restore the data directory from a backup"));
   }
   page.next_sequence = expected;
   return page;
@@ -729,15 +774,16 @@ uint64_t AlertScheduler::Impl::NotifyAtSequence(
   return 0;
 }
 
-void AlertScheduler::Impl::CancelNotify(uint64_t token) {
-  if (token == 0) return;
+bool AlertScheduler::Impl::CancelNotify(uint64_t token) {
+  if (token == 0) return false;
   absl::MutexLock lock(&mu_);
   for (auto it = waiters_.begin(); it != waiters_.end(); ++it) {
     if (it->second.token == token) {
       waiters_.erase(it);
-      return;
+      return true;
     }
   }
+  return false;
 }
 
 SchedulerStatus AlertScheduler::Impl::Status() const {
@@ -806,9 +852,10 @@ AlertScheduler::AlertScheduler(std::unique_ptr<Impl> impl)
 AlertScheduler::~AlertScheduler() { Close(); }
 void AlertScheduler::SetToday(absl::CivilDay today) { impl_->SetToday(today); }
 absl::Status AlertScheduler::CatchUp() { return impl_->CatchUp(); }
-absl::StatusOr<AlertPage> AlertScheduler::ListAlerts(
-    uint64_t from_sequence, const AlertFilter& filter, size_t max_alerts,
-    size_t max_scan) const {
+absl::StatusOr<AlertPage> AlertScheduler::ListAlerts(uint64_t from_sequence,
+                                                     const AlertFilter& filter,
+                                                     size_t max_alerts,
+                                                     size_t max_scan) const {
   return impl_->ListAlerts(from_sequence, filter, max_alerts, max_scan);
 }
 uint64_t AlertScheduler::LastSequence() const { return impl_->LastSequence(); }
@@ -816,8 +863,8 @@ uint64_t AlertScheduler::NotifyAtSequence(
     uint64_t sequence, absl::AnyInvocable<void(bool) &&> raised) {
   return impl_->NotifyAtSequence(sequence, std::move(raised));
 }
-void AlertScheduler::CancelNotify(uint64_t token) {
-  impl_->CancelNotify(token);
+bool AlertScheduler::CancelNotify(uint64_t token) {
+  return impl_->CancelNotify(token);
 }
 SchedulerStatus AlertScheduler::Status() const { return impl_->Status(); }
 void AlertScheduler::Close() {

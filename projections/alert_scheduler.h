@@ -230,8 +230,9 @@ class AlertScheduler {
   // (0 when it has already run).
   uint64_t NotifyAtSequence(uint64_t sequence,
                             absl::AnyInvocable<void(bool) &&> raised);
-  // Drops a notification that has not run; no-op otherwise.
-  void CancelNotify(uint64_t token);
+  // Drops a notification that has not run (true); false when it has run or
+  // is running.
+  bool CancelNotify(uint64_t token);
 
   SchedulerStatus Status() const;
 

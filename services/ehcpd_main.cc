@@ -9,15 +9,19 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "domain/dates.h"
 #include "services/internal/structured_log.h"
 #include "services/server.h"
 
@@ -49,6 +53,15 @@ ABSL_FLAG(absl::Duration, metrics_report_interval, absl::Seconds(30),
           "reviews, open breaches, review backlog) are computed at most this "
           "often, off the scrape.");
 
+ABSL_FLAG(std::string, today, "",
+          "Simulate today's date, YYYY-MM-DD (for demonstrations and tests): "
+          "the server's date stays there until AdminService.SetToday moves "
+          "it on. Empty: the real Europe/London date.");
+ABSL_FLAG(std::string, alert_lead_days, "",
+          "Lead times of the DUE_SOON alerts, in days, as clock=days pairs "
+          "separated by commas (e.g. annual_review=42,other=10; 0 turns a "
+          "clock's DUE_SOON off). Defaults: decision_to_assess=14, "
+          "final_plan_20w=14, annual_review=28, phase_transfer=28, other=7.");
 ABSL_FLAG(int64_t, recover_to, -1,
           "Recover a log that refuses to open as damaged, when there is no "
           "backup: keep positions 1..N (the N the refusal names) and drop "
@@ -147,6 +160,34 @@ int main(int argc, char** argv) {
   if (!format.ok()) {
     std::fprintf(stderr, "ehcpd: %s\n", format.status().ToString().c_str());
     return 1;
+  }
+  if (const std::string today = absl::GetFlag(FLAGS_today); !today.empty()) {
+    absl::StatusOr<absl::CivilDay> day =
+        ehcp::domain::ParseDate(today, "--today");
+    if (!day.ok()) {
+      std::fprintf(stderr, "ehcpd: %s\n", day.status().ToString().c_str());
+      return 1;
+    }
+    options.today = *day;
+  }
+  for (absl::string_view pair :
+       absl::StrSplit(absl::GetFlag(FLAGS_alert_lead_days), ',',
+                      absl::SkipEmpty())) {
+    std::vector<std::string> parts = absl::StrSplit(pair, '=');
+    int days = -1;
+    if (parts.size() != 2 || !absl::SimpleAtoi(parts[1], &days) || days < 0 ||
+        days > 366) {
+      std::fprintf(stderr,
+                   "ehcpd: --alert_lead_days: \"%s\" is not clock=days "
+                   "(days 0-366)\n",
+                   std::string(pair).c_str());
+      return 1;
+    }
+    if (parts[0] == "other") {
+      options.alert_lead_days.other = days;
+    } else {
+      options.alert_lead_days.by_clock[parts[0]] = days;
+    }
   }
   auto server = ehcp::services::EhcpServer::Start(options);
   if (!server.ok()) {

@@ -1,5 +1,6 @@
 #include "services/internal/metrics.h"
 
+#include <algorithm>
 #include <exception>
 #include <limits>
 #include <utility>
@@ -168,6 +169,44 @@ class ServerCollectable : public prometheus::Collectable {
                           "Write batches the storage refused.",
                           static_cast<double>(log.failed_writes)));
     out.push_back(BatchHistogram(log));
+
+    if (sources_.alerts != nullptr) {
+      const projections::SchedulerStatus a = sources_.alerts->Status();
+      MetricFamily raised{"ehcp_alerts_emitted_total",
+                          "Alerts raised since the server started, by kind.",
+                          MetricType::Counter,
+                          {}};
+      for (projections::AlertKind kind :
+           {projections::AlertKind::kDueSoon, projections::AlertKind::kBreached,
+            projections::AlertKind::kResolved,
+            projections::AlertKind::kWithdrawn}) {
+        ClientMetric metric;
+        metric.label.push_back(
+            {"kind", std::string(projections::AlertKindName(kind))});
+        metric.counter.value =
+            static_cast<double>(a.raised_by_kind[static_cast<int>(kind) - 1]);
+        raised.metric.push_back(std::move(metric));
+      }
+      out.push_back(std::move(raised));
+      out.push_back(Gauge("ehcp_alert_last_sequence",
+                          "The sequence number of the last alert raised.",
+                          static_cast<double>(a.last_sequence)));
+      out.push_back(Gauge(
+          "ehcp_alert_scheduler_lag_days",
+          "Days between the server's today and the last day whose alerts "
+          "the scheduler has raised.",
+          static_cast<double>(std::max<int64_t>(0, a.target_day - a.day))));
+      out.push_back(Gauge(
+          "ehcp_alert_scheduler_lag_positions",
+          "Log records the alert scheduler has not yet read.",
+          static_cast<double>(a.head > a.checkpoint ? a.head - a.checkpoint
+                                                    : 0)));
+      out.push_back(Gauge(
+          "ehcp_alert_scheduler_healthy",
+          "1 while the alert scheduler's last step succeeded; 0 while it "
+          "retries after an error.",
+          a.error.ok() ? 1 : 0));
+    }
 
     if (sources_.verifier != nullptr) {
       const LogVerifier::State v = sources_.verifier->state();

@@ -15,6 +15,7 @@
 #include "grpcpp/server_builder.h"
 #include "cases/case_cache.h"
 #include "domain/dates.h"
+#include "services/internal/alert_service.h"
 #include "services/internal/call_observer.h"
 #include "services/internal/case_commands.h"
 #include "services/internal/case_service.h"
@@ -24,6 +25,7 @@
 #include "services/internal/health_monitor.h"
 #include "services/internal/log_verifier.h"
 #include "services/internal/metrics.h"
+#include "services/internal/server_clock.h"
 #include "services/internal/service_metrics.h"
 #include "services/internal/structured_log.h"
 #include "storage/event_log.h"
@@ -90,6 +92,19 @@ absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
                     "/clock-index; ehcpd rebuilds it from the log when it "
                     "starts.\n");
   }
+  const std::string alerts_dir = data_dir + "/alerts";
+  if (fs::exists(alerts_dir, error)) {
+    fs::rename(alerts_dir, kept + "/alerts", error);
+    if (error) {
+      return absl::UnavailableError(absl::StrCat(
+          report, "ehcpd: but the alert log could not be moved to ", kept,
+          " (", error.message(), "): move it yourself before starting ehcpd"));
+    }
+    absl::StrAppend(&report, "ehcpd: the alert log was moved to ", kept,
+                    "/alerts (it had announced what the log no longer "
+                    "holds; keep it for its history); ehcpd starts a new one, "
+                    "which announces what is still open.\n");
+  }
   return report;
 }
 
@@ -125,7 +140,11 @@ void EhcpServer::LogStarted(const ServerOptions& options,
         absl::ToInt64Seconds(options.metrics_report_interval)},
        {"log_head", server.log_->HeadPosition()},
        {"index_checkpoint", index.checkpoint},
-       {"writable", server.log_->WriteStatus().ok()}});
+       {"writable", server.log_->WriteStatus().ok()},
+       {"today", domain::FormatDate(server.clock_->Today())},
+       {"today_simulated", server.clock_->simulated()},
+       {"alert_day", domain::FormatDate(server.alerts_->Status().day)},
+       {"alert_last_sequence", server.alerts_->LastSequence()}});
 }
 
 absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
@@ -138,6 +157,9 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   absl::StatusOr<LogFormat> log_format = ParseLogFormat(options.log_format);
   if (!log_format.ok()) return log_format.status();
   std::unique_ptr<EhcpServer> server(new EhcpServer);
+  server->clock_ = std::make_unique<ServerClock>(options.now, options.today);
+  ServerClock* const clock = server->clock_.get();
+  const std::function<absl::Time()> now = [clock] { return clock->Now(); };
   server->oplog_ = std::make_unique<StructuredLog>(
       StructuredLog::Options{*log_format, options.log_sink});
   server->service_metrics_ = std::make_unique<ServiceMetrics>();
@@ -156,20 +178,33 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
                                     server->log_.get(), index_options);
   if (!index.ok()) return index.status();
   server->index_ = *std::move(index);
+  projections::AlertScheduler::Options alert_options;
+  alert_options.cases = server->cases_.get();
+  alert_options.lead_days = options.alert_lead_days;
+  absl::StatusOr<std::unique_ptr<projections::AlertScheduler>> alerts =
+      projections::AlertScheduler::Open(options.data_dir + "/alerts",
+                                        server->log_.get(), clock->Today(),
+                                        alert_options);
+  if (!alerts.ok()) return alerts.status();
+  server->alerts_ = *std::move(alerts);
   server->executor_ = std::make_unique<Executor>(
       "reads and reports", options.worker_threads, options.max_queued_work);
   server->waits_ = std::make_unique<IndexWaits>(server->index_.get());
   server->commands_ = std::make_unique<CaseCommands>(
       server->log_.get(), server->cases_.get(), server->executor_.get(),
-      options.now, server->service_metrics_.get());
+      now, server->service_metrics_.get());
   server->service_ = std::make_unique<CaseServiceImpl>(
       server->log_.get(), server->cases_.get(), server->commands_.get(),
-      server->executor_.get(), options.now);
+      server->executor_.get(), now);
   server->verifier_ = std::make_unique<LogVerifier>(server->log_.get());
   server->clocks_ = std::make_unique<ClockServiceImpl>(
       server->log_.get(), server->cases_.get(), server->index_.get(),
-      server->executor_.get(), server->waits_.get(), options.now,
+      server->executor_.get(), server->waits_.get(), now,
       server->verifier_.get(), server->oplog_.get());
+  server->alert_service_ = std::make_unique<AlertServiceImpl>(
+      server->alerts_.get(), server->executor_.get());
+  server->admin_service_ =
+      std::make_unique<AdminServiceImpl>(clock, server->alerts_.get());
 
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -182,6 +217,8 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->clocks_.get());
+  builder.RegisterService(server->alert_service_.get());
+  builder.RegisterService(server->admin_service_.get());
   // Every call of every service: refusals counted and logged, append
   // latency, slow calls, the request id (services/internal/call_observer.h).
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>>
@@ -201,9 +238,9 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
         MetricsExporter::Start(
             options.metrics_address,
             {server->log_.get(), server->index_.get(), server->verifier_.get(),
-             server->cases_.get(),
+             server->cases_.get(), server->alerts_.get(),
              // "Today" for the per-LA report figures.
-             [now = options.now] { return domain::LondonDate(now()); },
+             [clock] { return clock->Today(); },
              server->service_metrics_.get(), server->oplog_.get()},
             {options.metrics_report_interval});
     if (!metrics.ok()) return metrics.status();  // ~EhcpServer shuts down.
@@ -215,6 +252,7 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
                              server->verifier_.get()},
       server->server_->GetHealthCheckService());
   server->health_->Start();
+  server->day_ticker_ = std::thread([s = server.get()] { s->TickDays(); });
   LogStarted(options, *server);
   return server;
 }
@@ -232,9 +270,17 @@ void EhcpServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   if (health_ != nullptr) health_->Stop();
+  if (day_ticker_.joinable()) {
+    {
+      absl::MutexLock ticker_lock(&ticker_mu_);
+      ticker_stop_ = true;
+    }
+    day_ticker_.join();
+  }
   metrics_.reset();
   if (server_ != nullptr) {
     service_->StopSubscriptions();
+    alert_service_->StopWatches();
     // Waits end (UNAVAILABLE) and queued work runs, so that every call
     // can finish before gRPC's grace period ends.
     if (waits_ != nullptr) waits_->Shutdown();
@@ -243,9 +289,34 @@ void EhcpServer::Shutdown(absl::Duration grace) {
   }
   if (executor_ != nullptr) executor_->Shutdown();
   if (verifier_ != nullptr) verifier_->Stop();
+  if (alerts_ != nullptr) alerts_->Close();
   if (index_ != nullptr) index_->Close();
   if (log_ != nullptr) log_->Close();
   if (oplog_ != nullptr) oplog_->Flush();  // Every line out before exit.
+}
+
+void EhcpServer::TickDays() {
+  absl::CivilDay logged_day = alerts_->Status().day;
+  while (true) {
+    alerts_->SetToday(clock_->Today());
+    const projections::SchedulerStatus status = alerts_->Status();
+    if (status.day != logged_day) {
+      // One line per day the scheduler has raised (a simulated jump of many
+      // days shows as one line at the day reached).
+      oplog_->LogJson(
+          "alert_day",
+          {{"day", domain::FormatDate(status.day)},
+           {"target_day", domain::FormatDate(status.target_day)},
+           {"last_sequence", status.last_sequence},
+           {"checkpoint", status.checkpoint}});
+      logged_day = status.day;
+    }
+    absl::MutexLock lock(&ticker_mu_);
+    if (ticker_mu_.AwaitWithTimeout(absl::Condition(&ticker_stop_),
+                                    absl::Seconds(1))) {
+      return;
+    }
+  }
 }
 
 void EhcpServer::Wait() {

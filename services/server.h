@@ -14,12 +14,16 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <thread>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "projections/alert_scheduler.h"
 
 namespace grpc {
 class Server;
@@ -39,7 +43,10 @@ class CaseCache;
 
 namespace ehcp::services {
 
+class AdminServiceImpl;
+class AlertServiceImpl;
 class CaseCommands;
+class ServerClock;
 class CaseServiceImpl;
 class ClockServiceImpl;
 class Executor;
@@ -86,6 +93,12 @@ struct ServerOptions {
   absl::Duration slow_call = absl::Seconds(1);
   // The current instant; tests pass a fixed clock.
   std::function<absl::Time()> now = [] { return absl::Now(); };
+  // A simulated today (ehcpd --today): the server's date stays there until
+  // AdminService.SetToday moves it on (services/internal/server_clock.h).
+  // Unset: the Europe/London date of `now`.
+  std::optional<absl::CivilDay> today;
+  // Lead times of the DUE_SOON alerts (projections/alert_scheduler.h).
+  projections::AlertScheduler::LeadDays alert_lead_days;
 };
 
 // The operator's recovery of a data directory whose log refuses to open
@@ -97,8 +110,10 @@ struct ServerOptions {
 //     Options::recover_to) only when that keeps exactly positions 1..P —
 //     FAILED_PRECONDITION otherwise, with the copy removed and nothing
 //     changed — and verifies the whole hash chain of what it kept;
-//  3. moves the clock index aside into the same folder: it was built from
-//     a log that may have held more, and ehcpd rebuilds it on start.
+//  3. moves the clock index and the alert log aside into the same folder:
+//     they were built from a log that may have held more; ehcpd rebuilds
+//     the index on start, and starts a new alert log (the old one is kept
+//     for its history).
 // Returns the lines to print: what was kept, where the copy is.
 absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
                                            uint64_t keep_to, absl::Time now);
@@ -146,6 +161,8 @@ class EhcpServer {
   // last, after every thread that feeds them.
   std::unique_ptr<StructuredLog> oplog_;
   std::unique_ptr<ServiceMetrics> service_metrics_;
+  // The server's now and today (wall clock or simulated).
+  std::unique_ptr<ServerClock> clock_;
   std::unique_ptr<storage::EventLog> log_;
   std::unique_ptr<projections::ClockIndex> index_;
   std::unique_ptr<cases::CaseCache> cases_;
@@ -157,6 +174,15 @@ class EhcpServer {
   std::unique_ptr<ClockServiceImpl> clocks_;
   // The whole log's hash chain, verified in the background after start.
   std::unique_ptr<LogVerifier> verifier_;
+  // The alert log (data_dir/alerts), its services, and the thread that
+  // gives the scheduler the server's today once a second.
+  std::unique_ptr<projections::AlertScheduler> alerts_;
+  std::unique_ptr<AlertServiceImpl> alert_service_;
+  std::unique_ptr<AdminServiceImpl> admin_service_;
+  std::thread day_ticker_;
+  absl::Mutex ticker_mu_;
+  bool ticker_stop_ ABSL_GUARDED_BY(ticker_mu_) = false;
+  void TickDays();
   std::unique_ptr<grpc::Server> server_;
   // Per-service health, and resuming appends after a full disk.
   std::unique_ptr<HealthMonitor> health_;

@@ -34,6 +34,7 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "cases/case_cache.h"
+#include "projections/alert_scheduler.h"
 #include "projections/clock_index.h"
 #include "services/internal/log_verifier.h"
 #include "services/internal/report_metrics.h"
@@ -55,6 +56,8 @@ class MetricsExporter {
     projections::ClockIndex* index = nullptr;
     LogVerifier* verifier = nullptr;
     cases::CaseCache* cases = nullptr;
+    // The alert scheduler (may be null: its metrics are not exported).
+    const projections::AlertScheduler* alerts = nullptr;
     // "Today" (a London civil date) for the per-LA report figures; empty:
     // they are not exported. Called on the refresher's thread.
     std::function<absl::CivilDay()> today;

@@ -72,8 +72,8 @@ std::vector<Alert> AllAlerts(const AlertScheduler& scheduler,
 using AlertKey = std::tuple<absl::CivilDay, std::string, std::string,
                             std::string, AlertKind, int, int>;
 AlertKey KeyOf(const Alert& a) {
-  return {a.day, a.case_id, a.clock_id, a.instance, a.kind, a.days_late,
-          a.days_remaining};
+  return {a.day,  a.case_id,   a.clock_id,      a.instance,
+          a.kind, a.days_late, a.days_remaining};
 }
 
 // The rules of docs/alerts.md, written out again over whole evaluations:
@@ -97,8 +97,8 @@ class ReferenceAlerts {
       const bool overdue = row.status == domain::ClockStatus::kOverdue;
       const int lead = lead_days.For(row.clock_id);
       if (rule->kind == domain::ClockKind::kDeadline &&
-          row.status == domain::ClockStatus::kPending && !row.stop &&
-          row.due && (f & 3) == 0 && lead > 0 && day >= *row.due - lead &&
+          row.status == domain::ClockStatus::kPending && !row.stop && row.due &&
+          (f & 3) == 0 && lead > 0 && day >= *row.due - lead &&
           day <= *row.due) {
         Add(day, case_id, row, AlertKind::kDueSoon, 0,
             static_cast<int>(*row.due - day));
@@ -352,7 +352,8 @@ TEST(AlertSchedulerTest, AVoidedRequestWithdrawsItsAnnouncedClocks) {
   ASSERT_EQ(AllAlerts(*scheduler, decision).size(), 1u);  // DUE_SOON
   v1::EventPayload void_it;
   void_it.mutable_event_voided()->set_target_event_id(request_id);
-  void_it.mutable_event_voided()->set_reason("recorded against the wrong child");
+  void_it.mutable_event_voided()->set_reason(
+      "recorded against the wrong child");
   c.Append("2025-02-10", void_it);
   ASSERT_TRUE(scheduler->CatchUp().ok());
   const std::vector<Alert> alerts = AllAlerts(*scheduler, decision);
@@ -453,8 +454,8 @@ TEST(AlertSchedulerTest, WatchersAreNotifiedWhenTheirSequenceIsRaised) {
   std::unique_ptr<AlertScheduler> scheduler =
       OpenScheduler(dir.Sub("alerts"), log.get(), Day("2025-02-10"));
   std::vector<bool> calls;
-  const uint64_t token =
-      scheduler->NotifyAtSequence(1, [&calls](bool ok) { calls.push_back(ok); });
+  const uint64_t token = scheduler->NotifyAtSequence(
+      1, [&calls](bool ok) { calls.push_back(ok); });
   EXPECT_NE(token, 0u);
   EXPECT_TRUE(calls.empty());
   CaseWriter c(log.get(), "E06000035-case-4");
@@ -503,7 +504,8 @@ TEST(AlertFormatTest, AlertsAndInstanceStatesRoundTrip) {
 
   alert_format::InstanceState state{.flags = 7, .due = Day("2024-02-29")};
   absl::StatusOr<alert_format::InstanceState> state_back =
-      alert_format::DecodeInstanceState(alert_format::EncodeInstanceState(state));
+      alert_format::DecodeInstanceState(
+          alert_format::EncodeInstanceState(state));
   ASSERT_TRUE(state_back.ok());
   EXPECT_EQ(*state_back, state);
   absl::StatusOr<alert_format::InstanceKeyParts> parts =
