@@ -22,6 +22,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "domain/dates.h"
+#include "domain/rules.h"
 #include "services/internal/structured_log.h"
 #include "services/server.h"
 
@@ -181,6 +182,13 @@ int main(int argc, char** argv) {
                    "ehcpd: --alert_lead_days: \"%s\" is not clock=days "
                    "(days 0-366)\n",
                    std::string(pair).c_str());
+      return 1;
+    }
+    if (parts[0] != "other" && !ehcp::domain::IsKnownClockId(parts[0])) {
+      std::fprintf(stderr,
+                   "ehcpd: --alert_lead_days: \"%s\" is not a clock id of "
+                   "the catalogue (docs/clocks.md) nor \"other\"\n",
+                   parts[0].c_str());
       return 1;
     }
     if (parts[0] == "other") {
