@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
+#include "ehcp/v1/alert_service.grpc.pb.h"
 #include "ehcp/v1/case_service.grpc.pb.h"
 #include "ehcp/v1/clock_service.grpc.pb.h"
 #include "grpcpp/grpcpp.h"
@@ -31,7 +32,9 @@ class GrpcCaseClient final : public CaseClient {
         channel_(
             grpc::CreateChannel(server, grpc::InsecureChannelCredentials())),
         stub_(v1::CaseService::NewStub(channel_)),
-        clock_stub_(v1::ClockService::NewStub(channel_)) {}
+        clock_stub_(v1::ClockService::NewStub(channel_)),
+        alert_stub_(v1::AlertService::NewStub(channel_)),
+        admin_stub_(v1::AdminService::NewStub(channel_)) {}
 
   const std::string& server() const override { return server_; }
 
@@ -69,10 +72,9 @@ class GrpcCaseClient final : public CaseClient {
         *clock_stub_, &v1::ClockService::Stub::GetCaseClocks,
         "ClockService/GetCaseClocks", request);
   }
-  absl::Status ReplayCase(
-      const v1::ReplayCaseRequest& request,
-      absl::FunctionRef<void(const v1::ReplayCaseResponse&)> on_message)
-      override {
+  absl::Status ReplayCase(const v1::ReplayCaseRequest& request,
+                          absl::FunctionRef<void(const v1::ReplayCaseResponse&)>
+                              on_message) override {
     return Stream(*clock_stub_, &v1::ClockService::Stub::ReplayCase,
                   "ClockService/ReplayCase", request, on_message);
   }
@@ -132,18 +134,16 @@ class GrpcCaseClient final : public CaseClient {
                                        "CaseService/GetDigest", request);
   }
 
-  absl::Status VerifyLog(
-      const v1::VerifyLogRequest& request,
-      absl::FunctionRef<void(const v1::VerifyLogResponse&)> on_message)
-      override {
+  absl::Status VerifyLog(const v1::VerifyLogRequest& request,
+                         absl::FunctionRef<void(const v1::VerifyLogResponse&)>
+                             on_message) override {
     return Stream(*stub_, &v1::CaseService::Stub::VerifyLog,
                   "CaseService/VerifyLog", request, on_message);
   }
 
-  absl::Status ExportLog(
-      const v1::ExportLogRequest& request,
-      absl::FunctionRef<void(const v1::ExportLogResponse&)> on_message)
-      override {
+  absl::Status ExportLog(const v1::ExportLogRequest& request,
+                         absl::FunctionRef<void(const v1::ExportLogResponse&)>
+                             on_message) override {
     return Stream(*stub_, &v1::CaseService::Stub::ExportLog,
                   "CaseService/ExportLog", request, on_message);
   }
@@ -175,27 +175,47 @@ class GrpcCaseClient final : public CaseClient {
     return response;
   }
 
+  absl::StatusOr<v1::ListAlertsResponse> ListAlerts(
+      const v1::ListAlertsRequest& request) override {
+    return Call<v1::ListAlertsResponse>(*alert_stub_,
+                                        &v1::AlertService::Stub::ListAlerts,
+                                        "AlertService/ListAlerts", request);
+  }
+  absl::StatusOr<v1::GetAlertStatusResponse> GetAlertStatus(
+      const v1::GetAlertStatusRequest& request) override {
+    return Call<v1::GetAlertStatusResponse>(
+        *alert_stub_, &v1::AlertService::Stub::GetAlertStatus,
+        "AlertService/GetAlertStatus", request);
+  }
+  absl::StatusOr<v1::GetTodayResponse> GetToday(
+      const v1::GetTodayRequest& request) override {
+    return Call<v1::GetTodayResponse>(*admin_stub_,
+                                      &v1::AdminService::Stub::GetToday,
+                                      "AdminService/GetToday", request);
+  }
+  absl::StatusOr<v1::SetTodayResponse> SetToday(
+      const v1::SetTodayRequest& request) override {
+    return Call<v1::SetTodayResponse>(*admin_stub_,
+                                      &v1::AdminService::Stub::SetToday,
+                                      "AdminService/SetToday", request);
+  }
+
+  absl::Status WatchAlerts(
+      const v1::WatchAlertsRequest& request,
+      absl::FunctionRef<void(const v1::WatchAlertsResponse&)> on_message,
+      Cancellation* cancel) override {
+    return Follow(*alert_stub_, &v1::AlertService::Stub::WatchAlerts,
+                  "AlertService/WatchAlerts", request, on_message, cancel);
+  }
+
   absl::Status Subscribe(const v1::SubscribeRequest& request,
                          absl::FunctionRef<void(const v1::Event&)> on_event,
                          Cancellation* cancel) override {
-    EHCP_RETURN_IF_ERROR(Connect());
-    grpc::ClientContext context;  // no deadline: follows until cancelled
-    if (cancel != nullptr) cancel->SetHook([&context] { context.TryCancel(); });
-    std::unique_ptr<grpc::ClientReader<v1::SubscribeResponse>> reader =
-        stub_->Subscribe(&context, request);
-    v1::SubscribeResponse response;
-    while (reader->Read(&response)) on_event(response.event());
-    const grpc::Status status = reader->Finish();
-    if (cancel != nullptr) {
-      cancel->ClearHook();
-      if (cancel->cancelled()) return absl::OkStatus();
-    }
-    if (status.ok()) {
-      return ConnectionFailure(
-          absl::StatusCode::kUnavailable,
-          absl::StrCat("ehcpd at ", server_, " ended the subscription"));
-    }
-    return FromGrpc(status, "CaseService/Subscribe");
+    return Follow<v1::SubscribeResponse>(
+        *stub_, &v1::CaseService::Stub::Subscribe, "CaseService/Subscribe",
+        request,
+        [&on_event](const v1::SubscribeResponse& r) { on_event(r.event()); },
+        cancel);
   }
 
  private:
@@ -246,15 +266,45 @@ class GrpcCaseClient final : public CaseClient {
     return response;
   }
 
+  // Reads the server stream of `method` (named `name`) with no deadline,
+  // calling `on_message` for each message, until `cancel` is cancelled
+  // (OK) or the stream ends (UNAVAILABLE, a connection failure, also when
+  // it ends "well": the server ends follows only when it stops).
+  template <typename Response, typename Stub, typename Request>
+  absl::Status Follow(Stub& stub,
+                      std::unique_ptr<grpc::ClientReader<Response>> (
+                          Stub::*method)(grpc::ClientContext*, const Request&),
+                      absl::string_view name, const Request& request,
+                      absl::FunctionRef<void(const Response&)> on_message,
+                      Cancellation* cancel) {
+    EHCP_RETURN_IF_ERROR(Connect());
+    grpc::ClientContext context;  // no deadline: follows until cancelled
+    if (cancel != nullptr) cancel->SetHook([&context] { context.TryCancel(); });
+    std::unique_ptr<grpc::ClientReader<Response>> reader =
+        (stub.*method)(&context, request);
+    Response response;
+    while (reader->Read(&response)) on_message(response);
+    const grpc::Status status = reader->Finish();
+    if (cancel != nullptr) {
+      cancel->ClearHook();
+      if (cancel->cancelled()) return absl::OkStatus();
+    }
+    if (status.ok()) {
+      return ConnectionFailure(
+          absl::StatusCode::kUnavailable,
+          absl::StrCat("ehcpd at ", server_, " ended ", name));
+    }
+    return FromGrpc(status, name);
+  }
+
   // Reads the server stream of `method` to its end, calling `on_message`
   // for each message, with the call deadline over the whole stream.
   template <typename Response, typename Stub, typename Request>
-  absl::Status Stream(
-      Stub& stub,
-      std::unique_ptr<grpc::ClientReader<Response>> (Stub::*method)(
-          grpc::ClientContext*, const Request&),
-      absl::string_view name, const Request& request,
-      absl::FunctionRef<void(const Response&)> on_message) {
+  absl::Status Stream(Stub& stub,
+                      std::unique_ptr<grpc::ClientReader<Response>> (
+                          Stub::*method)(grpc::ClientContext*, const Request&),
+                      absl::string_view name, const Request& request,
+                      absl::FunctionRef<void(const Response&)> on_message) {
     EHCP_RETURN_IF_ERROR(Connect());
     grpc::ClientContext context;
     context.set_deadline(Deadline(call_timeout_));
@@ -300,6 +350,8 @@ class GrpcCaseClient final : public CaseClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::CaseService::Stub> stub_;
   std::unique_ptr<v1::ClockService::Stub> clock_stub_;
+  std::unique_ptr<v1::AlertService::Stub> alert_stub_;
+  std::unique_ptr<v1::AdminService::Stub> admin_stub_;
   bool connected_ = false;
 };
 

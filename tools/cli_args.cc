@@ -14,6 +14,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/time/civil_time.h"
+#include "google/protobuf/descriptor.h"
 
 namespace ehcp::tools {
 namespace {
@@ -394,6 +395,63 @@ const std::vector<CommandSpec>& Commands() {
         {"all", false}},
        0,
        0},
+      {"alerts",
+       "Alerts raised as the days pass; --follow keeps printing new ones",
+       "ehcpctl alerts [--from N] [--follow] [--la CODE] [--clock ID]... "
+       "[--kind KIND]...",
+       "Prints the alert log from a sequence number, one alert per line:\n"
+       "sequence, the day it was raised, its kind (DUE_SOON, BREACHED,\n"
+       "RESOLVED, WITHDRAWN), council, reference, clock#instance, due date,\n"
+       "days left or late, case id (docs/alerts.md explains each kind).\n"
+       "\n"
+       "Flags:\n"
+       "  --from N          start at alert N (default: 1, the first).\n"
+       "  --follow          after the last alert, wait for new ones and print\n"
+       "                    them as they are raised, until Ctrl-C. When ehcpd\n"
+       "                    goes away it reconnects and resumes after the "
+       "last\n"
+       "                    alert printed: none is missed, none printed "
+       "twice.\n"
+       "  --la CODE         one council (ONS code); default: all.\n"
+       "  --clock ID        only these clocks (annual_review, ...); repeat "
+       "the\n"
+       "                    flag or separate ids with commas.\n"
+       "  --kind KIND       only these kinds (due-soon, breached, resolved,\n"
+       "                    withdrawn; any case); repeatable or\n"
+       "                    comma-separated.\n"
+       "\n"
+       "Without --follow a last line says where to resume (\"ehcpctl alerts\n"
+       "--from N\"). With --json: one Alert (protobuf JSON) per line, and\n"
+       "nothing else.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl alerts --la E06000035 --kind breached\n"
+       "  ehcpctl --json alerts --follow --from 1 >> alerts.jsonl\n",
+       {{"from", true},
+        {"follow", false},
+        {"la", true},
+        {"clock", true, /*repeatable=*/true},
+        {"kind", true, /*repeatable=*/true}},
+       0,
+       0},
+      {"today",
+       "The server's today; moves a simulated today forward",
+       "ehcpctl today [--set YYYY-MM-DD | --advance DAYS]",
+       "Prints the date ehcpd takes as today (the Europe/London date, or a\n"
+       "simulated one when ehcpd was started with --today) and the day the\n"
+       "alert scheduler has reached.\n"
+       "\n"
+       "Flags (a server started with --today only; the date never moves\n"
+       "back, because alerts once raised stay raised):\n"
+       "  --set YYYY-MM-DD  move today to this date.\n"
+       "  --advance DAYS    move today on by 1 to 3660 days.\n"
+       "\n"
+       "Examples:\n"
+       "  ehcpctl today\n"
+       "  ehcpctl today --advance 30 && ehcpctl alerts --from 1\n",
+       {{"set", true}, {"advance", true}},
+       0,
+       0},
       {"projection",
        "How far the clock index has read the log",
        "ehcpctl projection",
@@ -599,55 +657,54 @@ absl::StatusOr<absl::Time> Instant(absl::string_view flag,
   return t;
 }
 
-// A ClockStatus by name: "breached", "BREACHED", "not-applicable",
-// "CLOCK_STATUS_NOT_APPLICABLE".
-absl::StatusOr<v1::ClockStatus> ClockStatusByName(absl::string_view text) {
+// A value of a protobuf enum by its name, with or without `prefix`, in
+// any case, '-' or ' ' for '_' ("breached", "CLOCK_STATUS_BREACHED",
+// "plan-maintained"); never the UNSPECIFIED value (number 0). Otherwise a
+// usage error naming --`flag` and listing the names (lower case when
+// `lower`): "--status: no status \"x\" (statuses: BREACHED, ...)".
+template <typename Enum>
+absl::StatusOr<Enum> EnumByName(const google::protobuf::EnumDescriptor* type,
+                                absl::string_view prefix,
+                                absl::string_view flag, absl::string_view noun,
+                                absl::string_view plural, bool lower,
+                                absl::string_view text) {
   std::string name = absl::AsciiStrToUpper(text);
   std::replace(name.begin(), name.end(), '-', '_');
   std::replace(name.begin(), name.end(), ' ', '_');
   absl::string_view short_name = name;
-  absl::ConsumePrefix(&short_name, "CLOCK_STATUS_");
-  v1::ClockStatus status = v1::CLOCK_STATUS_UNSPECIFIED;
-  if (short_name != "UNSPECIFIED" &&
-      v1::ClockStatus_Parse(absl::StrCat("CLOCK_STATUS_", short_name),
-                            &status)) {
-    return status;
+  absl::ConsumePrefix(&short_name, prefix);
+  const google::protobuf::EnumValueDescriptor* value =
+      type->FindValueByName(absl::StrCat(prefix, short_name));
+  if (value != nullptr && value->number() != 0) {
+    return static_cast<Enum>(value->number());
   }
   std::vector<std::string> names;
-  for (int i = 0; i < v1::ClockStatus_descriptor()->value_count(); ++i) {
-    const int number = v1::ClockStatus_descriptor()->value(i)->number();
-    if (number == v1::CLOCK_STATUS_UNSPECIFIED) continue;
-    absl::string_view n = v1::ClockStatus_descriptor()->value(i)->name();
-    absl::ConsumePrefix(&n, "CLOCK_STATUS_");
-    names.emplace_back(n);
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() == 0) continue;
+    absl::string_view n = type->value(i)->name();
+    absl::ConsumePrefix(&n, prefix);
+    names.push_back(lower ? absl::AsciiStrToLower(n) : std::string(n));
   }
-  return Usage(absl::StrCat("--status: no status \"", text,
-                            "\" (statuses: ", absl::StrJoin(names, ", "), ")"));
+  return Usage(absl::StrCat("--", flag, ": no ", noun, " \"", text, "\" (",
+                            plural, ": ", absl::StrJoin(names, ", "), ")"));
 }
 
-// A CaseStage by name: "assessing", "plan-maintained", "CASE_STAGE_CEASED"
-// (any case; '-' or ' ' for '_'); not UNSPECIFIED.
+absl::StatusOr<v1::ClockStatus> ClockStatusByName(absl::string_view text) {
+  return EnumByName<v1::ClockStatus>(v1::ClockStatus_descriptor(),
+                                     "CLOCK_STATUS_", "status", "status",
+                                     "statuses", /*lower=*/false, text);
+}
+
 absl::StatusOr<v1::CaseStage> CaseStageByName(absl::string_view text) {
-  std::string name = absl::AsciiStrToUpper(text);
-  std::replace(name.begin(), name.end(), '-', '_');
-  std::replace(name.begin(), name.end(), ' ', '_');
-  absl::string_view short_name = name;
-  absl::ConsumePrefix(&short_name, "CASE_STAGE_");
-  v1::CaseStage stage = v1::CASE_STAGE_UNSPECIFIED;
-  if (short_name != "UNSPECIFIED" &&
-      v1::CaseStage_Parse(absl::StrCat("CASE_STAGE_", short_name), &stage)) {
-    return stage;
-  }
-  std::vector<std::string> names;
-  for (int i = 0; i < v1::CaseStage_descriptor()->value_count(); ++i) {
-    const int number = v1::CaseStage_descriptor()->value(i)->number();
-    if (number == v1::CASE_STAGE_UNSPECIFIED) continue;
-    absl::string_view n = v1::CaseStage_descriptor()->value(i)->name();
-    absl::ConsumePrefix(&n, "CASE_STAGE_");
-    names.push_back(absl::AsciiStrToLower(n));
-  }
-  return Usage(absl::StrCat("--stage: no stage \"", text,
-                            "\" (stages: ", absl::StrJoin(names, ", "), ")"));
+  return EnumByName<v1::CaseStage>(v1::CaseStage_descriptor(), "CASE_STAGE_",
+                                   "stage", "stage", "stages", /*lower=*/true,
+                                   text);
+}
+
+absl::StatusOr<v1::AlertKind> AlertKindByName(absl::string_view text) {
+  return EnumByName<v1::AlertKind>(v1::AlertKind_descriptor(), "ALERT_KIND_",
+                                   "kind", "kind", "kinds", /*lower=*/false,
+                                   text);
 }
 
 // The values of a repeatable flag, each split at commas, trimmed.
@@ -855,8 +912,7 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
         }
       }
     }
-    if (absl::Status s = paging(&a.page_size, &a.page_token, &a.all);
-        !s.ok()) {
+    if (absl::Status s = paging(&a.page_size, &a.page_token, &a.all); !s.ok()) {
       return s;
     }
     return a;
@@ -871,9 +927,55 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
           absl::StrCat("--to ", a.due_to, " is before --from ", a.due_from));
     }
     if (absl::Status s = date("as-of", &a.as_of); !s.ok()) return s;
-    if (absl::Status s = paging(&a.page_size, &a.page_token, &a.all);
-        !s.ok()) {
+    if (absl::Status s = paging(&a.page_size, &a.page_token, &a.all); !s.ok()) {
       return s;
+    }
+    return a;
+  }
+  if (name == "alerts") {
+    AlertsArgs a;
+    if (const std::string* v = flag("from")) {
+      if (!absl::SimpleAtoi(*v, &a.from_sequence) || a.from_sequence < 1) {
+        return Usage(absl::StrCat(
+            "--from needs an alert sequence number (1 or more), not \"", *v,
+            "\""));
+      }
+    }
+    a.follow = flag("follow") != nullptr;
+    if (absl::Status s = la(&a.la_code); !s.ok()) return s;
+    if (auto it = raw.flags.find("clock"); it != raw.flags.end()) {
+      absl::StatusOr<std::vector<std::string>> ids =
+          ListValues("clock", it->second);
+      if (!ids.ok()) return ids.status();
+      a.clock_ids = *std::move(ids);
+    }
+    if (auto it = raw.flags.find("kind"); it != raw.flags.end()) {
+      absl::StatusOr<std::vector<std::string>> names =
+          ListValues("kind", it->second);
+      if (!names.ok()) return names.status();
+      for (const std::string& n : *names) {
+        absl::StatusOr<v1::AlertKind> kind = AlertKindByName(n);
+        if (!kind.ok()) return kind.status();
+        if (std::find(a.kinds.begin(), a.kinds.end(), *kind) == a.kinds.end()) {
+          a.kinds.push_back(*kind);
+        }
+      }
+    }
+    return a;
+  }
+  if (name == "today") {
+    TodayArgs a;
+    if (absl::Status s = date("set", &a.set); !s.ok()) return s;
+    if (const std::string* v = flag("advance")) {
+      if (!absl::SimpleAtoi(*v, &a.advance) || a.advance < 1 ||
+          a.advance > 3660) {
+        return Usage(absl::StrCat(
+            "--advance needs a number of days from 1 to 3660, not \"", *v,
+            "\""));
+      }
+    }
+    if (!a.set.empty() && a.advance != 0) {
+      return Usage("today takes --set or --advance, not both");
     }
     return a;
   }

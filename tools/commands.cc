@@ -183,6 +183,9 @@ class JsonLine {
   JsonLine& Add(absl::string_view key, int64_t value) {
     return AddRaw(key, absl::StrCat(value));
   }
+  JsonLine& AddBool(absl::string_view key, bool value) {
+    return AddRaw(key, value ? "true" : "false");
+  }
   std::string str() const { return absl::StrCat("{", fields_, "}"); }
 
  private:
@@ -341,7 +344,8 @@ int Clocks(const ClocksArgs& args, const GlobalOptions& global,
   v1::GetCaseClocksRequest request;
   request.set_case_id(args.case_id);
   request.set_as_of(args.as_of);
-  if (args.as_known_at) SetTimestamp(*args.as_known_at, request.mutable_as_known_at());
+  if (args.as_known_at)
+    SetTimestamp(*args.as_known_at, request.mutable_as_known_at());
   absl::StatusOr<v1::GetCaseClocksResponse> response =
       client.GetCaseClocks(request);
   if (!response.ok()) return Fail(err, response.status());
@@ -492,8 +496,8 @@ int Cases(const CasesArgs& args, const GlobalOptions& global,
       &pages);
   if (!all.ok()) return Fail(err, all.status());
   if (global.json) return PrintJson(out, err, *all, /*pretty=*/true);
-  out << CasesTable(all->cases()) << count(all->cases_size()) << " ("
-      << pages << (pages == 1 ? " page" : " pages") << ")\n";
+  out << CasesTable(all->cases()) << count(all->cases_size()) << " (" << pages
+      << (pages == 1 ? " page" : " pages") << ")\n";
   return kExitOk;
 }
 
@@ -536,6 +540,134 @@ int Due(const DueArgs& args, const GlobalOptions& global, CaseClient& client,
   if (global.json) return PrintJson(out, err, *all, /*pretty=*/true);
   out << DeadlinesText(*all, args.la_code) << ClocksCount(all->clocks_size())
       << " (" << pages << (pages == 1 ? " page" : " pages") << ")\n";
+  return kExitOk;
+}
+
+// Prints one alert as `alerts` does: a line, or its protobuf JSON.
+void PrintAlert(std::ostream& out, const v1::Alert& alert, bool json) {
+  if (json) {
+    absl::StatusOr<std::string> line = ToJson(alert, /*pretty=*/false);
+    out << (line.ok() ? *line : AlertLine(alert)) << "\n";
+  } else {
+    out << AlertLine(alert) << "\n";
+  }
+  out.flush();  // a follower may be piped into another program
+}
+
+// Waits `wait`, or less when `cancel` is cancelled; true when cancelled.
+bool PauseUnlessCancelled(absl::Duration wait, Cancellation* cancel) {
+  if (cancel == nullptr) {
+    absl::SleepFor(wait);
+    return false;
+  }
+  absl::Notification cancelled;
+  cancel->SetHook([&cancelled] { cancelled.Notify(); });  // runs once
+  cancelled.WaitForNotificationWithTimeout(wait);
+  cancel->ClearHook();
+  return cancel->cancelled();
+}
+
+int Alerts(const AlertsArgs& args, const GlobalOptions& global,
+           CaseClient& client, std::ostream& out, std::ostream& err,
+           Cancellation* cancel) {
+  v1::AlertFilter filter;
+  filter.set_la_code(args.la_code);
+  for (const std::string& id : args.clock_ids) filter.add_clock_ids(id);
+  for (v1::AlertKind kind : args.kinds) filter.add_kinds(kind);
+  uint64_t next = args.from_sequence;
+  if (!args.follow) {
+    v1::ListAlertsRequest request;
+    *request.mutable_filter() = filter;
+    request.set_page_size(1000);
+    uint64_t last = 0;
+    int shown = 0;
+    for (;;) {
+      request.set_from_sequence(next);
+      absl::StatusOr<v1::ListAlertsResponse> page = client.ListAlerts(request);
+      if (!page.ok()) return Fail(err, page.status());
+      for (const v1::Alert& a : page->alerts()) PrintAlert(out, a, global.json);
+      shown += page->alerts_size();
+      last = page->last_sequence();
+      if (page->next_sequence() <= next) break;  // nothing more to look at
+      next = page->next_sequence();
+      if (next > last) break;
+    }
+    if (!global.json) {
+      out << (shown == 0
+                  ? std::string("no alerts")
+                  : absl::StrCat(shown, shown == 1 ? " alert" : " alerts"))
+          << (filter.ByteSizeLong() == 0 ? "" : " matching") << " from #"
+          << args.from_sequence << "; the last raised is #" << last
+          << ". For what follows: ehcpctl alerts --from "
+          << std::max(next, last + 1) << " [--follow]\n";
+    }
+    return kExitOk;
+  }
+  // Follow: history then live; after a lost connection, again from the
+  // alert after the last one printed (next), so none is missed or repeated.
+  // A first call that fails is reported, not retried.
+  absl::StatusOr<v1::GetAlertStatusResponse> status =
+      client.GetAlertStatus(v1::GetAlertStatusRequest());
+  if (!status.ok()) return Fail(err, status.status());
+  absl::Duration backoff = absl::Milliseconds(250);
+  for (;;) {
+    v1::WatchAlertsRequest request;
+    request.set_from_sequence(next);
+    *request.mutable_filter() = filter;
+    absl::Status s = client.WatchAlerts(
+        request,
+        [&](const v1::WatchAlertsResponse& r) {
+          for (const v1::Alert& a : r.alerts()) PrintAlert(out, a, global.json);
+          next = std::max(next, r.next_sequence());
+          backoff = absl::Milliseconds(250);
+        },
+        cancel);
+    if (s.ok()) return kExitOk;  // cancelled
+    if (!IsConnectionFailure(s)) return Fail(err, s);
+    err << "ehcpctl: " << CallErrorText(s) << "; retrying in "
+        << absl::FormatDuration(backoff) << ", from alert #" << next << "\n";
+    err.flush();
+    if (PauseUnlessCancelled(backoff, cancel)) return kExitOk;
+    backoff = std::min(backoff * 2, absl::Seconds(5));
+  }
+}
+
+int Today(const TodayArgs& args, const GlobalOptions& global,
+          CaseClient& client, std::ostream& out, std::ostream& err) {
+  if (!args.set.empty() || args.advance != 0) {
+    v1::SetTodayRequest request;
+    request.set_today(args.set);
+    request.set_advance_days(args.advance);
+    absl::StatusOr<v1::SetTodayResponse> set = client.SetToday(request);
+    if (!set.ok()) return Fail(err, set.status());
+  }
+  absl::StatusOr<v1::GetTodayResponse> today =
+      client.GetToday(v1::GetTodayRequest());
+  if (!today.ok()) return Fail(err, today.status());
+  absl::StatusOr<v1::GetAlertStatusResponse> alerts =
+      client.GetAlertStatus(v1::GetAlertStatusRequest());
+  if (!alerts.ok()) return Fail(err, alerts.status());
+  if (global.json) {
+    out << JsonLine()
+               .Add("today", today->today())
+               .AddBool("simulated", today->simulated())
+               .Add("alert_day", alerts->day())
+               .Add("alert_last_sequence",
+                    static_cast<int64_t>(alerts->last_sequence()))
+               .str()
+        << "\n";
+    return kExitOk;
+  }
+  out << "today " << today->today()
+      << (today->simulated()
+              ? " (simulated: ehcpd --today; move it with ehcpctl today "
+                "--advance DAYS)"
+              : " (Europe/London)")
+      << "\nalerts raised up to " << alerts->day() << "; the last is #"
+      << alerts->last_sequence() << "\n";
+  if (!alerts->error().empty()) {
+    out << "the alert scheduler is retrying after: " << alerts->error() << "\n";
+  }
   return kExitOk;
 }
 
@@ -657,7 +789,8 @@ int Replay(const ReplayArgs& args, const GlobalOptions& global,
   v1::ReplayCaseRequest request;
   request.set_case_id(args.case_id);
   request.set_as_of(args.as_of);
-  if (args.as_known_at) SetTimestamp(*args.as_known_at, request.mutable_as_known_at());
+  if (args.as_known_at)
+    SetTimestamp(*args.as_known_at, request.mutable_as_known_at());
   std::optional<v1::ReplayHeader> header;
   pb::RepeatedPtrField<v1::Clock> previous;
   int printed = kExitOk;
@@ -754,8 +887,8 @@ int Export(const ExportArgs& args, CaseClient& client, std::ostream& out,
     std::error_code error;
     std::filesystem::rename(partial, args.out, error);
     if (error) {
-      err << "ehcpctl: cannot rename " << partial << " to " << args.out
-          << ": " << error.message() << "\n";
+      err << "ehcpctl: cannot rename " << partial << " to " << args.out << ": "
+          << error.message() << "\n";
       return kExitCantCreate;
     }
   }
@@ -774,8 +907,8 @@ int Import(const ImportArgs& args, CaseClient& client, std::ostream& out,
   if (args.file != "-") {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(args.file, ec)) {
-      return FailInput(err, absl::NotFoundError(
-                                absl::StrCat(args.file, ": no such file")));
+      return FailInput(
+          err, absl::NotFoundError(absl::StrCat(args.file, ": no such file")));
     }
     file.open(args.file, std::ios::binary);
     if (!file) {
@@ -808,10 +941,10 @@ int Import(const ImportArgs& args, CaseClient& client, std::ostream& out,
       const pb::util::Status parsed =
           pb::util::JsonStringToMessage(line, record, options);
       if (!parsed.ok()) {
-        local = absl::InvalidArgumentError(absl::StrCat(
-            name, ":", line_number, ": not an exported record (",
-            std::string(parsed.message()).substr(0, 200),
-            "); nothing was imported"));
+        local = absl::InvalidArgumentError(
+            absl::StrCat(name, ":", line_number, ": not an exported record (",
+                         std::string(parsed.message()).substr(0, 200),
+                         "); nothing was imported"));
         return local;
       }
       bytes += record->ByteSizeLong();
@@ -896,6 +1029,12 @@ int RunCommand(const Invocation& invocation, CaseClient& client,
   }
   if (const auto* a = std::get_if<DueArgs>(&invocation.args)) {
     return Due(*a, g, client, out, err);
+  }
+  if (const auto* a = std::get_if<AlertsArgs>(&invocation.args)) {
+    return Alerts(*a, g, client, out, err, cancel);
+  }
+  if (const auto* a = std::get_if<TodayArgs>(&invocation.args)) {
+    return Today(*a, g, client, out, err);
   }
   if (std::holds_alternative<ProjectionArgs>(invocation.args)) {
     return Projection(g, client, out, err);

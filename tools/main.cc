@@ -36,8 +36,10 @@ int main(int argc, char** argv) {
 
   Cancellation cancel;
   std::optional<SignalCanceller> signals;
-  if (const auto* tail = std::get_if<TailArgs>(&invocation->args);
-      tail != nullptr && tail->follow) {
+  const auto* tail = std::get_if<TailArgs>(&invocation->args);
+  const auto* alerts = std::get_if<AlertsArgs>(&invocation->args);
+  if ((tail != nullptr && tail->follow) ||
+      (alerts != nullptr && alerts->follow)) {
     signals.emplace(&cancel);  // before gRPC starts its threads
   }
   std::unique_ptr<CaseClient> client =

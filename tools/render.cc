@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "absl/time/time.h"
 #include "google/protobuf/util/json_util.h"
 
@@ -349,6 +350,39 @@ std::string TailLine(const v1::Event& e) {
                                details.empty() ? "" : "  ", details));
 }
 
+std::string AlertKindName(v1::AlertKind kind) {
+  if (!v1::AlertKind_IsValid(kind) || kind == v1::ALERT_KIND_UNSPECIFIED) {
+    return absl::StrCat("unknown (", static_cast<int>(kind), ")");
+  }
+  absl::string_view name = v1::AlertKind_Name(kind);
+  absl::ConsumePrefix(&name, "ALERT_KIND_");
+  return std::string(name);
+}
+
+std::string AlertLine(const v1::Alert& a) {
+  auto days = [](int n, absl::string_view what) {
+    return absl::StrCat(n, n == 1 ? " day " : " days ", what);
+  };
+  std::string when;
+  switch (a.kind()) {
+    case v1::ALERT_KIND_DUE_SOON:
+      when = a.days_remaining() == 0 ? "due today"
+                                     : days(a.days_remaining(), "left");
+      break;
+    case v1::ALERT_KIND_BREACHED:
+    case v1::ALERT_KIND_RESOLVED:
+      when = days(a.days_late(), "late");
+      break;
+    default:
+      when = "-";
+  }
+  return Clean(absl::StrFormat(
+      "#%d  %s  %-9s  %s  %s  %s#%s  due %s  %s  %s", a.sequence(), a.day(),
+      AlertKindName(a.kind()), a.la_code(),
+      a.case_reference().empty() ? "-" : a.case_reference(), a.clock_id(),
+      a.instance(), a.due().empty() ? "-" : a.due(), when, a.case_id()));
+}
+
 std::string AppendText(const v1::AppendEventsResponse& r) {
   std::string out;
   const int n = r.events_size();
@@ -430,9 +464,9 @@ std::string CaseClocksText(absl::string_view case_id,
 }
 
 std::string ReplayHeaderText(const v1::ReplayHeader& h) {
-  std::string out = absl::StrCat("Replay of ", h.case_id(), ", ",
-                                 CouncilWords(h.la_code()), ", as of ",
-                                 h.as_of());
+  std::string out =
+      absl::StrCat("Replay of ", h.case_id(), ", ", CouncilWords(h.la_code()),
+                   ", as of ", h.as_of());
   if (h.has_as_known_at()) {
     absl::StrAppend(&out, ", as known at ", FormatTimestamp(h.as_known_at()));
   }
@@ -441,16 +475,16 @@ std::string ReplayHeaderText(const v1::ReplayHeader& h) {
   std::vector<std::string> left_out;
   if (h.recorded_later() > 0) {
     left_out.push_back(absl::StrCat(
-        h.recorded_later(),
-        h.recorded_later() == 1 ? " event" : " events", " recorded later"));
+        h.recorded_later(), h.recorded_later() == 1 ? " event" : " events",
+        " recorded later"));
   }
   if (h.after_as_of() > 0) {
-    left_out.push_back(absl::StrCat(
-        h.after_as_of(), h.after_as_of() == 1 ? " event" : " events",
-        " that occurred after ", h.as_of()));
+    left_out.push_back(absl::StrCat(h.after_as_of(),
+                                    h.after_as_of() == 1 ? " event" : " events",
+                                    " that occurred after ", h.as_of()));
   }
-  absl::StrAppend(&out, left_out.empty() ? "; nothing left out"
-                                         : "; left out: ",
+  absl::StrAppend(&out,
+                  left_out.empty() ? "; nothing left out" : "; left out: ",
                   absl::StrJoin(left_out, ", "), "\n");
   return out;
 }
@@ -483,14 +517,14 @@ std::string ClockStateWords(const v1::Clock& c) {
     parts.push_back("due " + c.due_on());
   }
   if (c.days_late() > 0) {
-    parts.push_back(absl::StrCat(c.days_late(), c.days_late() == 1
-                                                    ? " day late"
-                                                    : " days late"));
+    parts.push_back(absl::StrCat(
+        c.days_late(), c.days_late() == 1 ? " day late" : " days late"));
   }
   if (!c.excused_by_limb().empty()) {
     parts.push_back("excused by " + c.excused_by_limb());
   }
-  if (!parts.empty()) absl::StrAppend(&out, " (", absl::StrJoin(parts, ", "), ")");
+  if (!parts.empty())
+    absl::StrAppend(&out, " (", absl::StrJoin(parts, ", "), ")");
   return out;
 }
 
@@ -504,19 +538,17 @@ bool SameState(const v1::Clock& a, const v1::Clock& b) {
 std::string ReplayEntryText(const v1::ReplayEntry& entry,
                             const pb::RepeatedPtrField<v1::Clock>& previous) {
   const v1::Event& e = entry.event();
-  std::string out = absl::StrCat("#", entry.step(), "  ", e.occurred_on(),
-                                 "  ", KindAndDetails(e), "  (recorded ",
-                                 FormatTimestamp(e.recorded_at()).substr(0, 10),
-                                 ", ", LagWords(entry.recording_lag_days()),
-                                 "; v", e.case_version(), ")\n");
+  std::string out = absl::StrCat(
+      "#", entry.step(), "  ", e.occurred_on(), "  ", KindAndDetails(e),
+      "  (recorded ", FormatTimestamp(e.recorded_at()).substr(0, 10), ", ",
+      LagWords(entry.recording_lag_days()), "; v", e.case_version(), ")\n");
   if (entry.has_corrects()) {
     const v1::Event& t = entry.corrects();
-    absl::StrAppend(&out, "    ",
-                    entry.kind() == v1::REPLAY_ENTRY_KIND_VOID ? "voids"
-                                                               : "supersedes",
-                    " v", t.case_version(), " ", t.occurred_on(), " ",
-                    KindAndDetails(t), " (recorded ",
-                    FormatTimestamp(t.recorded_at()).substr(0, 10), ")\n");
+    absl::StrAppend(
+        &out, "    ",
+        entry.kind() == v1::REPLAY_ENTRY_KIND_VOID ? "voids" : "supersedes",
+        " v", t.case_version(), " ", t.occurred_on(), " ", KindAndDetails(t),
+        " (recorded ", FormatTimestamp(t.recorded_at()).substr(0, 10), ")\n");
   }
   if (entry.kind() == v1::REPLAY_ENTRY_KIND_REMOVED) {
     absl::StrAppend(&out, "    removed: taken out by event ",
@@ -573,12 +605,12 @@ std::string CasesTable(const pb::RepeatedPtrField<v1::CaseSummary>& cases) {
 
 std::string DeadlinesText(const v1::ListDeadlinesResponse& r,
                           absl::string_view la_code) {
-  std::string out = absl::StrCat("Open deadlines due ", r.due_from(), " to ",
-                                 r.due_to(), ", as of ", r.as_of(), ", ",
-                                 CouncilWords(la_code), ":\n");
+  std::string out =
+      absl::StrCat("Open deadlines due ", r.due_from(), " to ", r.due_to(),
+                   ", as of ", r.as_of(), ", ", CouncilWords(la_code), ":\n");
   if (r.clocks().empty()) return absl::StrCat(out, "nothing due\n");
-  Table table({"CASE", "REF", "LA", "CLOCK", "INSTANCE", "DUE", "STATUS",
-               "DAYS"});
+  Table table(
+      {"CASE", "REF", "LA", "CLOCK", "INSTANCE", "DUE", "STATUS", "DAYS"});
   for (const v1::Clock& c : r.clocks()) {
     table.AddRow({c.case_id(), OrDash(c.case_reference()), c.la_code(),
                   c.clock_id(), OrDash(c.instance()), OrDash(c.due_on()),
@@ -624,8 +656,7 @@ std::string BacklogText(const v1::GetReviewBacklogResponse& r, bool cases) {
     for (const v1::BacklogBucket& b : c.buckets()) {
       for (const v1::BacklogEntry& e : b.entries()) {
         entries.AddRow({b.bucket(), e.case_id(), OrDash(e.case_reference()),
-                        e.la_code(),
-                        OrDash(e.instance()), OrDash(e.due_on()),
+                        e.la_code(), OrDash(e.instance()), OrDash(e.due_on()),
                         absl::StrCat(e.days_overdue()),
                         e.excused() ? "yes" : ""});
       }
@@ -680,11 +711,12 @@ std::string ProjectionStatusText(const v1::GetProjectionStatusResponse& r) {
 
 std::string LogVerificationText(const v1::LogVerification& v) {
   if (v.done() && v.intact()) {
-    return absl::StrCat("intact (verified 1-", v.verified_to(), " since start)");
+    return absl::StrCat("intact (verified 1-", v.verified_to(),
+                        " since start)");
   }
   if (v.done()) {
-    return absl::StrCat("NOT INTACT at position ", v.first_bad_position(),
-                        ": ", v.problem());
+    return absl::StrCat("NOT INTACT at position ", v.first_bad_position(), ": ",
+                        v.problem());
   }
   if (v.running()) {
     return absl::StrCat("verifying since start: ", v.verified_to(), " of ",
@@ -698,16 +730,14 @@ std::string VerifyProgressText(const v1::VerifyLogResponse& p) {
   std::string text = absl::StrCat("verifying: ", p.verified_to(), " of ",
                                   p.to_position(), " records");
   if (p.to_position() > 0) {
-    absl::StrAppend(&text, absl::StrFormat(
-                               " (%.0f%%)", 100.0 *
-                                                static_cast<double>(
-                                                    p.verified_to()) /
-                                                static_cast<double>(
-                                                    p.to_position())));
+    absl::StrAppend(
+        &text, absl::StrFormat(" (%.0f%%)",
+                               100.0 * static_cast<double>(p.verified_to()) /
+                                   static_cast<double>(p.to_position())));
   }
   if (p.records_per_second() > 0) {
-    absl::StrAppend(&text, absl::StrFormat(", %.0f records/s",
-                                           p.records_per_second()));
+    absl::StrAppend(
+        &text, absl::StrFormat(", %.0f records/s", p.records_per_second()));
   }
   return text;
 }
@@ -718,12 +748,12 @@ std::string VerifyVerdictText(const v1::VerifyLogResponse& v,
     return absl::StrCat("NOT INTACT: position ", v.first_bad_position(), ": ",
                         v.problem(), "\n");
   }
-  std::string text =
-      v.verified_to() == 0
-          ? std::string("intact: the log is empty\n")
-          : absl::StrCat("intact: the hash chain holds (checked up to "
-                         "position ",
-                         v.verified_to(), ")\n");
+  std::string text = v.verified_to() == 0
+                         ? std::string("intact: the log is empty\n")
+                         : absl::StrCat(
+                               "intact: the hash chain holds (checked up to "
+                               "position ",
+                               v.verified_to(), ")\n");
   if (!against.empty()) {
     absl::StrAppend(&text, "the log at digest ", against,
                     " is an unaltered prefix of today's\n");
@@ -733,16 +763,16 @@ std::string VerifyVerdictText(const v1::VerifyLogResponse& v,
 
 std::string RebuildProgressText(const v1::RebuildProgress& p) {
   std::string text = absl::StrCat(p.phase(), ": ", p.events_read(), " of ",
-                                   p.target(), " events");
+                                  p.target(), " events");
   if (p.target() > 0) {
-    absl::StrAppend(&text, absl::StrFormat(" (%.0f%%)",
-                                           100.0 * static_cast<double>(
-                                                       p.events_read()) /
-                                               static_cast<double>(p.target())));
+    absl::StrAppend(
+        &text, absl::StrFormat(" (%.0f%%)",
+                               100.0 * static_cast<double>(p.events_read()) /
+                                   static_cast<double>(p.target())));
   }
   if (p.events_per_second() > 0) {
-    absl::StrAppend(&text, absl::StrFormat(", %.0f events/s",
-                                           p.events_per_second()));
+    absl::StrAppend(&text,
+                    absl::StrFormat(", %.0f events/s", p.events_per_second()));
   }
   if (p.eta_seconds() > 0) {
     absl::StrAppend(&text, ", about ", p.eta_seconds(), " s left");

@@ -7,14 +7,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
+#include "ehcp/v1/alert_service.grpc.pb.h"
 #include "google/protobuf/struct.pb.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
@@ -25,10 +29,11 @@ extern char** environ;
 namespace ehcp::testing {
 namespace {
 
-// Starts ehcpd on `data_dir` and a free port, its `stream` (STDOUT_FILENO
-// or STDERR_FILENO) into a pipe; returns its pid and sets *read_end to the
-// pipe's end to read.
-pid_t SpawnEhcpd(const std::string& data_dir, int stream, int* read_end) {
+// Starts ehcpd on `data_dir` and a free port, with `extra` flags, its
+// `stream` (STDOUT_FILENO or STDERR_FILENO) into a pipe; returns its pid
+// and sets *read_end to the pipe's end to read.
+pid_t SpawnEhcpd(const std::string& data_dir, int stream, int* read_end,
+                 std::vector<std::string> extra = {}) {
   int pipe_ends[2];
   EXPECT_EQ(pipe(pipe_ends), 0);
   posix_spawn_file_actions_t actions;
@@ -37,8 +42,9 @@ pid_t SpawnEhcpd(const std::string& data_dir, int stream, int* read_end) {
   posix_spawn_file_actions_addclose(&actions, pipe_ends[0]);
   std::string data_flag = "--data_dir=" + data_dir;
   std::vector<char*> argv = {const_cast<char*>(EHCPD_PATH), data_flag.data(),
-                             const_cast<char*>("--listen=127.0.0.1:0"),
-                             nullptr};
+                             const_cast<char*>("--listen=127.0.0.1:0")};
+  for (std::string& flag : extra) argv.push_back(flag.data());
+  argv.push_back(nullptr);
   pid_t pid = -1;
   EXPECT_EQ(
       posix_spawn(&pid, EHCPD_PATH, &actions, nullptr, argv.data(), environ),
@@ -52,8 +58,10 @@ pid_t SpawnEhcpd(const std::string& data_dir, int stream, int* read_end) {
 // A running ehcpd child process on a free port.
 class EhcpdProcess {
  public:
-  explicit EhcpdProcess(const std::string& data_dir) {
-    pid_ = SpawnEhcpd(data_dir, STDOUT_FILENO, &stdout_);
+  explicit EhcpdProcess(const std::string& data_dir,
+                        std::vector<std::string> extra_flags = {}) {
+    pid_ =
+        SpawnEhcpd(data_dir, STDOUT_FILENO, &stdout_, std::move(extra_flags));
     const std::string line = ReadLine(absl::Seconds(20));
     const size_t colon = line.rfind(':', line.find(" (data"));
     EXPECT_NE(colon, std::string::npos) << "ehcpd said: " << line;
@@ -204,7 +212,8 @@ TEST(ProcessTest, AcknowledgedAppendsSurviveKillNineAndNoBatchIsHalfWritten) {
         for (int i = 0; !stop.load(); ++i) {
           // Two events per append: a torn write would leave one of them.
           grpc::ClientContext context;
-          context.set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
+          context.set_deadline(
+              absl::ToChronoTime(absl::Now() + absl::Seconds(5)));
           v1::AppendEventsResponse response;
           grpc::Status status = stub->AppendEvents(
               &context,
@@ -226,8 +235,10 @@ TEST(ProcessTest, AcknowledgedAppendsSurviveKillNineAndNoBatchIsHalfWritten) {
     for (std::thread& t : writers) t.join();
   }
   size_t total_acknowledged = 0;
-  for (const auto& [id, events] : acknowledged) total_acknowledged += events.size();
-  ASSERT_GT(total_acknowledged, 0u) << "no append was acknowledged before the kill";
+  for (const auto& [id, events] : acknowledged)
+    total_acknowledged += events.size();
+  ASSERT_GT(total_acknowledged, 0u)
+      << "no append was acknowledged before the kill";
 
   EhcpdProcess after(dir.path());
   auto stub = v1::CaseService::NewStub(after.channel());
@@ -321,12 +332,14 @@ grpc::Status FillDisk(v1::CaseService::Stub& stub, const std::string& id,
   for (int call = 0; call < 2000 && refused.ok(); ++call) {
     std::vector<v1::ProposedEvent> events;
     for (int i = 0; i < 40; ++i) {
-      events.push_back(AskAdvice("2024-02-10", absl::StrCat("A", call, "_", i)));
+      events.push_back(
+          AskAdvice("2024-02-10", absl::StrCat("A", call, "_", i)));
     }
     grpc::ClientContext context;
     v1::AppendEventsResponse response;
     refused = stub.AppendEvents(&context, AppendRequest(id, events), &response);
-    if (refused.ok()) *acknowledged += static_cast<size_t>(response.events_size());
+    if (refused.ok())
+      *acknowledged += static_cast<size_t>(response.events_size());
   }
   return refused;
 }
@@ -341,7 +354,8 @@ TEST(ProcessTest, AFullDiskRefusesAppendsWithoutAbortingAndLosesNothing) {
   TempDir dir;
   SmallDisk disk(dir.path() + "/disk", 3);
   if (!disk.mounted()) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << strerror(errno);
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): "
+                 << strerror(errno);
   }
   const std::string data = dir.path() + "/disk/data";
   std::string id;
@@ -365,8 +379,9 @@ TEST(ProcessTest, AFullDiskRefusesAppendsWithoutAbortingAndLosesNothing) {
     ehcpd.DropChannel();
     const int status = ehcpd.SignalAndWait(SIGTERM, absl::Seconds(20));
     ASSERT_NE(status, -1);
-    EXPECT_TRUE(WIFEXITED(status)) << "ehcpd was killed by signal "
-                                   << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+    EXPECT_TRUE(WIFEXITED(status))
+        << "ehcpd was killed by signal "
+        << (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
     EXPECT_EQ(WEXITSTATUS(status), 0);
   }
   {
@@ -385,10 +400,11 @@ TEST(ProcessTest, AFullDiskRefusesAppendsWithoutAbortingAndLosesNothing) {
   EXPECT_EQ(events.size(), acknowledged);
   grpc::ClientContext context;
   v1::AppendEventsResponse response;
-  EXPECT_TRUE(stub->AppendEvents(&context,
-                                 AppendRequest(id, {AskAdvice("2024-02-11", "Z")}),
-                                 &response)
-                  .ok());
+  EXPECT_TRUE(
+      stub->AppendEvents(&context,
+                         AppendRequest(id, {AskAdvice("2024-02-11", "Z")}),
+                         &response)
+          .ok());
 }
 
 // Flips 4 bytes in the middle of the clock index's MANIFEST: RocksDB's
@@ -428,10 +444,9 @@ std::vector<std::string> Breaches(v1::ClockService::Stub& stub,
 v1::GetProjectionStatusResponse ProjectionStatus(v1::ClockService::Stub& stub) {
   grpc::ClientContext context;
   v1::GetProjectionStatusResponse response;
-  EXPECT_TRUE(
-      stub.GetProjectionStatus(&context, v1::GetProjectionStatusRequest(),
-                               &response)
-          .ok());
+  EXPECT_TRUE(stub.GetProjectionStatus(
+                      &context, v1::GetProjectionStatusRequest(), &response)
+                  .ok());
   return response;
 }
 
@@ -450,7 +465,8 @@ TEST(ProcessTest, AClockIndexFoundDamagedIsReportedAndRebuiltThroughTheApi) {
     {
       auto cases = v1::CaseService::NewStub(ehcpd.channel());
       id = OpenAndAssess(*cases, "DAMAGED-INDEX-1");
-      position = static_cast<int64_t>(ReadCase(*cases, id).back().global_position());
+      position =
+          static_cast<int64_t>(ReadCase(*cases, id).back().global_position());
       auto clocks = v1::ClockService::NewStub(ehcpd.channel());
       grpc::Status status;
       before = Breaches(*clocks, position, &status);
@@ -583,12 +599,13 @@ TEST(ProcessTest, AnOperatorRecoversADamagedLogToTheNamedPositionKeepingACopy) {
   const int64_t keep = std::stoll(refused.substr(at + 23));
   ASSERT_GT(keep, 0);
   ASSERT_LT(keep, 60);
-  EXPECT_NE(refused.find(absl::StrCat("--recover_to=", keep)), std::string::npos)
+  EXPECT_NE(refused.find(absl::StrCat("--recover_to=", keep)),
+            std::string::npos)
       << refused;
 
   const std::string data_flag = "--data_dir=" + dir.path();
-  auto [wrong_status, wrong] = RunEhcpdToExit(
-      {data_flag, absl::StrCat("--recover_to=", keep + 1)});
+  auto [wrong_status, wrong] =
+      RunEhcpdToExit({data_flag, absl::StrCat("--recover_to=", keep + 1)});
   EXPECT_TRUE(WIFEXITED(wrong_status) && WEXITSTATUS(wrong_status) == 1)
       << wrong;
   EXPECT_NE(wrong.find("nothing was changed"), std::string::npos) << wrong;
@@ -618,8 +635,7 @@ TEST(ProcessTest, AnOperatorRecoversADamagedLogToTheNamedPositionKeepingACopy) {
   auto cases = v1::CaseService::NewStub(ehcpd.channel());
   grpc::ClientContext context;
   v1::GetDigestResponse digest;
-  ASSERT_TRUE(
-      cases->GetDigest(&context, v1::GetDigestRequest(), &digest).ok());
+  ASSERT_TRUE(cases->GetDigest(&context, v1::GetDigestRequest(), &digest).ok());
   EXPECT_EQ(digest.position(), keep);
   const std::string id = OpenAndAssess(*cases, "RECOVER-AFTER");
   const std::vector<v1::Event> after = ReadCase(*cases, id);
@@ -635,7 +651,8 @@ TEST(ProcessTest, AppendsResumeByThemselvesOnceTheFullDiskHasRoom) {
   TempDir dir;
   SmallDisk disk(dir.path() + "/disk", 3);
   if (!disk.mounted()) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << strerror(errno);
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): "
+                 << strerror(errno);
   }
   const std::string data = dir.path() + "/disk/data";
   std::string id;
@@ -663,8 +680,8 @@ TEST(ProcessTest, AppendsResumeByThemselvesOnceTheFullDiskHasRoom) {
         absl::SleepFor(absl::Milliseconds(200));
       }
     }
-    ASSERT_TRUE(resumed.ok()) << "appends did not resume: "
-                              << resumed.error_message();
+    ASSERT_TRUE(resumed.ok())
+        << "appends did not resume: " << resumed.error_message();
     for (int i = 0; i < 5; ++i) {
       grpc::ClientContext context;
       v1::AppendEventsResponse response;
@@ -712,7 +729,8 @@ TEST(ProcessTest, StartsReadOnlyOnAFullDiskAndBecomesWritableByItselfWithRoom) {
   TempDir dir;
   SmallDisk disk(dir.path() + "/disk", 3);
   if (!disk.mounted()) {
-    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << strerror(errno);
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): "
+                 << strerror(errno);
   }
   const std::string data = dir.path() + "/disk/data";
   std::string id;
@@ -761,17 +779,18 @@ TEST(ProcessTest, StartsReadOnlyOnAFullDiskAndBecomesWritableByItselfWithRoom) {
     absl::SleepFor(absl::Milliseconds(100));
   }
   ASSERT_EQ(HealthOf(ehcpd.channel(), "ehcp.v1.CaseService"), 1)
-      << "not writable again: " << ProjectionStatus(*clocks).log_write_problem();
+      << "not writable again: "
+      << ProjectionStatus(*clocks).log_write_problem();
   EXPECT_EQ(ProjectionStatus(*clocks).log_write_problem(), "");
   for (int i = 0; i < 3; ++i) {
     grpc::ClientContext context;
     v1::AppendEventsResponse response;
-    ASSERT_TRUE(stub->AppendEvents(
-                        &context,
-                        AppendRequest(id, {AskAdvice("2024-02-12",
-                                                     absl::StrCat("W", i))}),
-                        &response)
-                    .ok());
+    ASSERT_TRUE(
+        stub->AppendEvents(&context,
+                           AppendRequest(id, {AskAdvice("2024-02-12",
+                                                        absl::StrCat("W", i))}),
+                           &response)
+            .ok());
     acknowledged += 1;
   }
   const std::vector<v1::Event> events = ReadCase(*stub, id);
@@ -828,7 +847,8 @@ TEST(ProcessTest, StderrIsAJsonLogOfTheStartAndOfRefusalsWithoutPersonalData) {
   int stderr_fd = -1;
   pid_t pid = SpawnEhcpd(dir.path(), STDERR_FILENO, &stderr_fd);
   std::string said;
-  const std::string started = ReadUntilLineWith(stderr_fd, "server_started", &said);
+  const std::string started =
+      ReadUntilLineWith(stderr_fd, "server_started", &said);
   ASSERT_FALSE(started.empty()) << said;
   google::protobuf::Struct start;
   ASSERT_TRUE(google::protobuf::util::JsonStringToMessage(started, &start).ok())
@@ -853,14 +873,14 @@ TEST(ProcessTest, StderrIsAJsonLogOfTheStartAndOfRefusalsWithoutPersonalData) {
   v1::AppendEventsResponse response;
   const grpc::Status refused = stub->AppendEvents(
       &context,
-      AppendRequest(opened.case_id(),
-                    {Request("2024-01-08"), Cease("2024-01-09"),
-                     Final("2024-05-31")}),
+      AppendRequest(
+          opened.case_id(),
+          {Request("2024-01-08"), Cease("2024-01-09"), Final("2024-05-31")}),
       &response);
   ASSERT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION)
       << refused.error_message();
-  const std::string rule = refused.error_message().substr(
-      5, refused.error_message().find(':') - 5);
+  const std::string rule =
+      refused.error_message().substr(5, refused.error_message().find(':') - 5);
 
   const std::string line = ReadUntilLineWith(stderr_fd, "proc-req-1", &said);
   ASSERT_FALSE(line.empty()) << said;
@@ -894,6 +914,250 @@ TEST(ProcessTest, StderrIsAJsonLogOfTheStartAndOfRefusalsWithoutPersonalData) {
   }
   EXPECT_EQ(said.find("DOE-JOHN"), std::string::npos) << said;
   EXPECT_EQ(said.find("2012-09"), std::string::npos) << said;
+}
+
+// --- Alerts across kill -9 ---------------------------------------------
+
+// The day `days` after `from`, as "YYYY-MM-DD".
+std::string DayAfter(absl::CivilDay from, int days) {
+  return absl::FormatCivilTime(from + days);
+}
+
+// An event of a journey, to be recorded once its day has come.
+struct PlannedEvent {
+  absl::CivilDay on;
+  int case_index;
+  v1::ProposedEvent event;
+};
+
+constexpr int kAlertCases = 24;
+
+// The journeys of 24 Kent cases starting a week apart from 2024-01-08:
+// some on time through a final plan (then an annual review falls due),
+// some stopped at the request, some decided late, some finalised late. By
+// date (a case's events in journey order).
+std::vector<PlannedEvent> AlertJourneys() {
+  std::vector<PlannedEvent> plan;
+  for (int i = 0; i < kAlertCases; ++i) {
+    const absl::CivilDay start = absl::CivilDay(2024, 1, 8) + 7 * i;
+    auto add = [&](int day, v1::ProposedEvent (*make)(const std::string&)) {
+      plan.push_back({start + day, i, make(DayAfter(start, day))});
+    };
+    add(0, Request);
+    switch (i % 4) {
+      case 0:  // on time throughout
+        add(30, DecideToAssess);
+        add(100, Draft);
+        add(130, Final);
+        break;
+      case 1:  // nothing after the request
+        break;
+      case 2:  // decided late, then nothing
+        add(50, DecideToAssess);
+        break;
+      case 3:  // decided on time, finalised late
+        add(35, DecideToAssess);
+        add(150, Draft);
+        add(175, Final);
+        break;
+    }
+  }
+  std::stable_sort(
+      plan.begin(), plan.end(),
+      [](const PlannedEvent& a, const PlannedEvent& b) { return a.on < b.on; });
+  return plan;
+}
+
+// Opens the cases of AlertJourneys; their ids by index.
+std::vector<std::string> OpenAlertCases(v1::CaseService::Stub& stub) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < kAlertCases; ++i) {
+    grpc::ClientContext context;
+    v1::OpenCaseRequest open;
+    open.set_la_code("E10000016");
+    open.set_case_reference(absl::StrCat("ALERT-", i));
+    open.set_opened_on("2024-01-02");
+    v1::OpenCaseResponse opened;
+    grpc::Status status = stub.OpenCase(&context, open, &opened);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    ids.push_back(opened.case_id());
+  }
+  return ids;
+}
+
+// Waits (up to 60 s) until the scheduler has raised the alerts of `day`
+// with the whole log read.
+void Settle(v1::AlertService::Stub& alerts, const std::string& day) {
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  for (;;) {
+    grpc::ClientContext context;
+    v1::GetAlertStatusResponse status;
+    ASSERT_TRUE(
+        alerts.GetAlertStatus(&context, v1::GetAlertStatusRequest(), &status)
+            .ok());
+    if (status.day() == day && status.checkpoint() == status.head()) return;
+    ASSERT_LT(absl::Now(), give_up)
+        << "the scheduler did not reach " << day << ": day " << status.day()
+        << ", checkpoint " << status.checkpoint() << " of " << status.head()
+        << " " << status.error();
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+}
+
+void SetToday(v1::AdminService::Stub& admin, absl::CivilDay day) {
+  grpc::ClientContext context;
+  v1::SetTodayRequest request;
+  request.set_today(absl::FormatCivilTime(day));
+  v1::SetTodayResponse response;
+  grpc::Status status = admin.SetToday(&context, request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+}
+
+// A server walking the journeys through simulated days.
+struct AlertWalk {
+  explicit AlertWalk(EhcpdProcess& ehcpd)
+      : cases(v1::CaseService::NewStub(ehcpd.channel())),
+        alerts(v1::AlertService::NewStub(ehcpd.channel())),
+        admin(v1::AdminService::NewStub(ehcpd.channel())) {}
+
+  // Moves today to `day`, lets the scheduler raise the days up to it, then
+  // records the events whose day has come, one call each, and lets the
+  // scheduler raise what they change: the same steps give the same alerts.
+  void Step(absl::CivilDay day) {
+    const std::string date = absl::FormatCivilTime(day);
+    ASSERT_NO_FATAL_FAILURE(SetToday(*admin, day));
+    ASSERT_NO_FATAL_FAILURE(Settle(*alerts, date));
+    for (; next < plan.size() && plan[next].on <= day; ++next) {
+      grpc::ClientContext context;
+      v1::AppendEventsResponse response;
+      grpc::Status status = cases->AppendEvents(
+          &context,
+          AppendRequest(ids[plan[next].case_index], {plan[next].event}),
+          &response);
+      ASSERT_TRUE(status.ok()) << status.error_message();
+    }
+    ASSERT_NO_FATAL_FAILURE(Settle(*alerts, date));
+  }
+
+  std::unique_ptr<v1::CaseService::Stub> cases;
+  std::unique_ptr<v1::AlertService::Stub> alerts;
+  std::unique_ptr<v1::AdminService::Stub> admin;
+  std::vector<PlannedEvent> plan = AlertJourneys();
+  std::vector<std::string> ids;  // by case index
+  size_t next = 0;               // the first event of `plan` not recorded
+};
+
+// Every alert of the log, by ListAlerts pages.
+std::vector<v1::Alert> AllAlerts(v1::AlertService::Stub& alerts) {
+  std::vector<v1::Alert> all;
+  v1::ListAlertsRequest request;
+  request.set_from_sequence(1);
+  request.set_page_size(1000);
+  for (;;) {
+    grpc::ClientContext context;
+    v1::ListAlertsResponse page;
+    grpc::Status status = alerts.ListAlerts(&context, request, &page);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (!status.ok()) return all;
+    all.insert(all.end(), page.alerts().begin(), page.alerts().end());
+    if (page.next_sequence() > page.last_sequence()) return all;
+    request.set_from_sequence(page.next_sequence());
+  }
+}
+
+// An alert without what depends on the run (sequence, case id, position):
+// what it announced, of which case (by reference), on which day.
+std::string AlertKey(const v1::Alert& a) {
+  return absl::StrCat(a.day(), " ", v1::AlertKind_Name(a.kind()), " ",
+                      a.case_reference(), " ", a.clock_id(), "#", a.instance(),
+                      " due ", a.due(), " late ", a.days_late(), " left ",
+                      a.days_remaining());
+}
+
+// A simulated 18 months walked a fortnight at a time, each journey's
+// events recorded as their days come, with ehcpd killed -9 halfway just
+// after it was told to move on a fortnight (while its scheduler may be
+// working through those days): after the restart the alert log goes on
+// with no gap and no repeat, each (case, clock, instance, kind) announced
+// at most once, what was served before the kill unchanged, and it holds
+// exactly what a server never killed raised over the same steps.
+TEST(ProcessTest, KillNineHalfwayThroughASimulatedYearLosesAndRepeatsNoAlert) {
+  const absl::CivilDay first(2024, 1, 2), last(2025, 6, 30);
+  const absl::CivilDay halfway = first + (last - first) / 2;
+  auto next_step = [&](absl::CivilDay day) { return std::min(day + 14, last); };
+  std::vector<std::string> expected;
+  {
+    TempDir dir;
+    EhcpdProcess ehcpd(dir.path(), {"--today=2024-01-02"});
+    AlertWalk walk(ehcpd);
+    walk.ids = OpenAlertCases(*walk.cases);
+    for (absl::CivilDay day = first;; day = next_step(day)) {
+      ASSERT_NO_FATAL_FAILURE(walk.Step(day));
+      if (day == last) break;
+    }
+    for (const v1::Alert& a : AllAlerts(*walk.alerts)) {
+      expected.push_back(AlertKey(a));
+    }
+    ehcpd.DropChannel();
+  }
+  ASSERT_GT(expected.size(), 40u) << "the journeys raise too few alerts";
+
+  TempDir dir;
+  absl::CivilDay day = first;
+  std::vector<v1::Alert> before_kill;
+  std::vector<std::string> ids;
+  size_t next_event = 0;
+  {
+    EhcpdProcess ehcpd(dir.path(), {"--today=2024-01-02"});
+    AlertWalk walk(ehcpd);
+    walk.ids = ids = OpenAlertCases(*walk.cases);
+    for (; day < halfway; day = next_step(day)) {
+      ASSERT_NO_FATAL_FAILURE(walk.Step(day));
+    }
+    before_kill = AllAlerts(*walk.alerts);
+    next_event = walk.next;
+    ASSERT_NO_FATAL_FAILURE(SetToday(*walk.admin, day));
+    ASSERT_NE(ehcpd.SignalAndWait(SIGKILL, absl::Seconds(10)), -1);
+  }
+  ASSERT_FALSE(before_kill.empty());
+  EhcpdProcess ehcpd(dir.path(),
+                     {absl::StrCat("--today=", absl::FormatCivilTime(day))});
+  AlertWalk walk(ehcpd);
+  walk.ids = ids;
+  walk.next = next_event;
+  for (;; day = next_step(day)) {
+    ASSERT_NO_FATAL_FAILURE(walk.Step(day));
+    if (day == last) break;
+  }
+
+  const std::vector<v1::Alert> after = AllAlerts(*walk.alerts);
+  std::set<std::string> announced;
+  std::vector<std::string> got;
+  for (size_t i = 0; i < after.size(); ++i) {
+    const v1::Alert& a = after[i];
+    ASSERT_EQ(a.sequence(), i + 1) << "a gap or a repeat in the sequence";
+    if (i > 0) {
+      EXPECT_LE(after[i - 1].day(), a.day()) << "alert #" << a.sequence();
+    }
+    EXPECT_TRUE(announced
+                    .insert(absl::StrCat(a.case_id(), " ", a.clock_id(), "#",
+                                         a.instance(), " ",
+                                         v1::AlertKind_Name(a.kind())))
+                    .second)
+        << "announced twice: " << AlertKey(a);
+    got.push_back(AlertKey(a));
+  }
+  ASSERT_LE(before_kill.size(), after.size());
+  for (size_t i = 0; i < before_kill.size(); ++i) {
+    EXPECT_EQ(before_kill[i].SerializeAsString(), after[i].SerializeAsString())
+        << "alert #" << i + 1 << " changed across the kill";
+  }
+  EXPECT_EQ(std::multiset<std::string>(got.begin(), got.end()),
+            std::multiset<std::string>(expected.begin(), expected.end()));
+  walk.cases.reset();
+  walk.alerts.reset();
+  walk.admin.reset();
+  ehcpd.DropChannel();
 }
 
 }  // namespace

@@ -2,26 +2,33 @@
 # ehcpctl against a real ehcpd on a free port: open a case, append a
 # journey, see it refused when impossible (one line, exit 1), show it, and
 # read its clocks, replay it, verify the log against a digest, and move the
-# log to a second ehcpd by export and import (same digest, same answers).
+# log to a second ehcpd by export and import (same digest, same answers);
+# on a third ehcpd with a simulated date, follow alerts as the days pass,
+# across a kill -9 and restart of the server (none missed, none twice).
 # Usage: cli_end_to_end.sh EHCPD EHCPCTL
 set -u
 EHCPD=$1
 EHCPCTL=$2
 dir=$(mktemp -d)
 pid2=
-trap 'kill -TERM $pid $pid2 2>/dev/null; wait $pid $pid2 2>/dev/null; rm -rf "$dir"' EXIT
+pid3=
+follower=
+trap 'kill -TERM $pid $pid2 $pid3 $follower 2>/dev/null; wait $pid $pid2 $pid3 $follower 2>/dev/null; rm -rf "$dir"' EXIT
 
-# Starts ehcpd on data directory $dir/$1 and a free port; sets started_pid
-# and started_port.
+# Starts ehcpd on data directory $dir/$1 and a free port, with any further
+# arguments as flags (a later --listen wins); sets started_pid and
+# started_port.
 start_ehcpd() {
-  "$EHCPD" --data_dir="$dir/$1" --listen=127.0.0.1:0 >"$dir/$1.out" 2>"$dir/$1.err" &
+  name=$1
+  shift
+  "$EHCPD" --data_dir="$dir/$name" --listen=127.0.0.1:0 "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
   started_pid=$!
   for _ in $(seq 1 100); do
-    grep -q listening "$dir/$1.out" && break
+    grep -q listening "$dir/$name.out" && break
     sleep 0.1
   done
-  started_port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/$1.out")
-  [ -n "$started_port" ] || { echo "ehcpd did not start"; cat "$dir/$1.err"; exit 1; }
+  started_port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/$name.out")
+  [ -n "$started_port" ] || { echo "ehcpd did not start"; cat "$dir/$name.err"; exit 1; }
 }
 start_ehcpd data
 pid=$started_pid
@@ -122,4 +129,57 @@ printf '%s' "$out" | grep -q "imported 4 records; digest $source_digest" \
 [ "$("$EHCPCTL" "$second" clocks "$id" --as-of 2024-03-01)" = \
   "$("$EHCPCTL" clocks "$id" --as-of 2024-03-01)" ] \
   || fail "the imported case's clocks differ"
+
+# Alerts as the days pass, on a third ehcpd whose today is simulated. A
+# follower (JSON lines) sees the decision's DUE_SOON and BREACHED; the
+# server is killed -9 and restarted on the same port, the days move on, and
+# the follower, reconnecting by itself, sees the alerts of the 16-week
+# notice (decision_not_to_issue) and the 20-week clock: sequences 1, 2,
+# 3, ... with none missed and none twice.
+start_ehcpd data3 --today=2024-01-02
+pid3=$started_pid
+port3=$started_port
+third="--server=127.0.0.1:$port3"
+id3=$("$EHCPCTL" "$third" open --la E06000035 --ref E2E-ALERT \
+      --opened-on 2024-01-02) || fail "open on the third"
+"$EHCPCTL" "$third" today --set 2024-01-08 >/dev/null || fail "today --set"
+cat >"$dir/request.json" <<'JSON'
+[{"occurredOn":"2024-01-08","payload":{"requestReceived":{"source":"REQUEST_SOURCE_PARENT"}}}]
+JSON
+"$EHCPCTL" "$third" append "$id3" "$dir/request.json" >/dev/null \
+  || fail "append of the request on the third"
+"$EHCPCTL" "$third" --json alerts --follow >"$dir/follow.jsonl" 2>"$dir/follow.err" &
+follower=$!
+out=$("$EHCPCTL" "$third" today --advance 45) || fail "today --advance: $out"
+printf '%s' "$out" | grep -q "today 2024-02-22 (simulated" || fail "today: $out"
+wait_lines() {  # waits until the follower has printed $1 lines
+  for _ in $(seq 200); do
+    [ "$(wc -l <"$dir/follow.jsonl")" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  fail "the follower printed $(wc -l <"$dir/follow.jsonl") alerts, not $1: $(cat "$dir/follow.err")"
+}
+wait_lines 2
+out=$("$EHCPCTL" "$third" alerts) || fail "alerts: $out"
+printf '%s\n' "$out" | grep -q "^#1  2024-02-05  DUE_SOON   E06000035  E2E-ALERT  decision_to_assess#1  due 2024-02-19  14 days left  $id3$" \
+  || fail "alerts #1: $out"
+printf '%s\n' "$out" | grep -q "^#2  2024-02-20  BREACHED   E06000035  E2E-ALERT  decision_to_assess#1  due 2024-02-19  1 day late  $id3$" \
+  || fail "alerts #2: $out"
+printf '%s\n' "$out" | tail -n 1 | grep -q "^2 alerts from #1; the last raised is #2" \
+  || fail "alerts summary: $out"
+kill -KILL "$pid3"
+wait "$pid3" 2>/dev/null
+start_ehcpd data3 --today=2024-02-22 --listen="127.0.0.1:$port3"
+pid3=$started_pid
+"$EHCPCTL" "$third" today --set 2024-06-01 >/dev/null || fail "today after the restart"
+wait_lines 5
+kill -INT "$follower"
+wait "$follower" || fail "the follower did not stop cleanly on Ctrl-C"
+follower=
+seqs=$(sed 's/.*"sequence":"\{0,1\}\([0-9]*\).*/\1/' "$dir/follow.jsonl" | tr '\n' ' ')
+[ "$seqs" = "1 2 3 4 5 " ] || fail "the follower saw alerts $seqs, not 1 2 3 4 5"
+grep -q "retrying" "$dir/follow.err" || fail "the follower did not say it lost ehcpd: $(cat "$dir/follow.err")"
+out=$("$EHCPCTL" "$third" alerts --from 3 --kind breached) || fail "alerts --kind: $out"
+printf '%s\n' "$out" | grep -q "^#5  2024-05-28  BREACHED .*final_plan_20w#1  due 2024-05-27  1 day late" \
+  || fail "alerts --from 3 --kind breached: $out"
 echo "ok"

@@ -117,19 +117,17 @@ class FakeCaseClient : public CaseClient {
     return digest;
   }
 
-  absl::Status VerifyLog(
-      const v1::VerifyLogRequest& request,
-      absl::FunctionRef<void(const v1::VerifyLogResponse&)> on_message)
-      override {
+  absl::Status VerifyLog(const v1::VerifyLogRequest& request,
+                         absl::FunctionRef<void(const v1::VerifyLogResponse&)>
+                             on_message) override {
     verify_requests.push_back(request);
     for (const v1::VerifyLogResponse& m : verify_messages) on_message(m);
     return Scripted("verify");
   }
 
-  absl::Status ExportLog(
-      const v1::ExportLogRequest& request,
-      absl::FunctionRef<void(const v1::ExportLogResponse&)> on_message)
-      override {
+  absl::Status ExportLog(const v1::ExportLogRequest& request,
+                         absl::FunctionRef<void(const v1::ExportLogResponse&)>
+                             on_message) override {
     export_requests.push_back(request);
     for (const v1::ExportLogResponse& m : export_pages) on_message(m);
     return Scripted("export");
@@ -149,10 +147,9 @@ class FakeCaseClient : public CaseClient {
     return import_response;
   }
 
-  absl::Status ReplayCase(
-      const v1::ReplayCaseRequest& request,
-      absl::FunctionRef<void(const v1::ReplayCaseResponse&)> on_message)
-      override {
+  absl::Status ReplayCase(const v1::ReplayCaseRequest& request,
+                          absl::FunctionRef<void(const v1::ReplayCaseResponse&)>
+                              on_message) override {
     replay_requests.push_back(request);
     for (const v1::ReplayCaseResponse& m : replay_messages) on_message(m);
     return Scripted("replay");
@@ -245,9 +242,82 @@ class FakeCaseClient : public CaseClient {
     return absl::OkStatus();
   }
 
+  // AlertService over `alerts` (sequence i + 1 at index i), filtered by
+  // LA only.
+  absl::StatusOr<v1::ListAlertsResponse> ListAlerts(
+      const v1::ListAlertsRequest& request) override {
+    alert_requests.push_back(request);
+    if (absl::Status s = Scripted("alerts"); !s.ok()) return s;
+    v1::ListAlertsResponse response;
+    const uint64_t size = request.page_size() == 0 ? 100 : request.page_size();
+    uint64_t next = std::max<uint64_t>(1, request.from_sequence());
+    for (; next <= alerts.size() && next < request.from_sequence() + size;
+         ++next) {
+      const v1::Alert& a = alerts[next - 1];
+      if (Matches(request.filter(), a)) *response.add_alerts() = a;
+    }
+    response.set_next_sequence(next);
+    response.set_last_sequence(alerts.size());
+    return response;
+  }
+
+  absl::StatusOr<v1::GetAlertStatusResponse> GetAlertStatus(
+      const v1::GetAlertStatusRequest& request) override {
+    if (absl::Status s = Scripted("alert_status"); !s.ok()) return s;
+    v1::GetAlertStatusResponse response = alert_status;
+    response.set_last_sequence(alerts.size());
+    return response;
+  }
+
+  absl::StatusOr<v1::GetTodayResponse> GetToday(
+      const v1::GetTodayRequest& request) override {
+    if (absl::Status s = Scripted("today"); !s.ok()) return s;
+    return today;
+  }
+
+  absl::StatusOr<v1::SetTodayResponse> SetToday(
+      const v1::SetTodayRequest& request) override {
+    set_today_requests.push_back(request);
+    if (absl::Status s = Scripted("set_today"); !s.ok()) return s;
+    if (!request.today().empty()) today.set_today(request.today());
+    v1::SetTodayResponse response;
+    response.set_today(today.today());
+    return response;
+  }
+
+  // Each call sends alerts from its from_sequence, one message each: the
+  // i-th call at most watch_breaks[i] of them and then fails as a lost
+  // connection; once watch_breaks is used up, the rest, and then stops as
+  // if Ctrl-C was pressed.
+  absl::Status WatchAlerts(
+      const v1::WatchAlertsRequest& request,
+      absl::FunctionRef<void(const v1::WatchAlertsResponse&)> on_message,
+      Cancellation* cancel) override {
+    const size_t call = watched_from.size();
+    watched_from.push_back(request.from_sequence());
+    const bool breaks = call < watch_breaks.size();
+    size_t budget = breaks ? watch_breaks[call] : alerts.size();
+    for (uint64_t seq = std::max<uint64_t>(1, request.from_sequence());
+         seq <= alerts.size() && budget > 0; ++seq, --budget) {
+      v1::WatchAlertsResponse message;
+      if (Matches(request.filter(), alerts[seq - 1])) {
+        *message.add_alerts() = alerts[seq - 1];
+      }
+      message.set_next_sequence(seq + 1);
+      on_message(message);
+    }
+    if (breaks) {
+      return ConnectionFailure(absl::StatusCode::kUnavailable,
+                               "lost ehcpd at fake:0 (socket closed)");
+    }
+    if (cancel != nullptr) cancel->Cancel();
+    return absl::OkStatus();
+  }
+
   // Makes the next call of `kind` ("open", "append", "clocks", "breaches",
   // "backlog", "find", "cases", "due", "timeliness", "projection",
-  // "rebuild") fail with `status`.
+  // "rebuild", "alerts", "alert_status", "today", "set_today") fail with
+  // `status`.
   void FailNext(const std::string& kind, absl::Status status) {
     scripted_[kind] = std::move(status);
   }
@@ -289,8 +359,20 @@ class FakeCaseClient : public CaseClient {
   std::vector<v1::GetTimelinessRequest> timeliness_requests;
   int projection_calls = 0;
   int rebuild_calls = 0;
+  // AlertService and AdminService.
+  std::vector<v1::Alert> alerts;  // sequence i + 1 at index i
+  v1::GetAlertStatusResponse alert_status;
+  v1::GetTodayResponse today;
+  std::vector<size_t> watch_breaks;
+  std::vector<uint64_t> watched_from;
+  std::vector<v1::ListAlertsRequest> alert_requests;
+  std::vector<v1::SetTodayRequest> set_today_requests;
 
  private:
+  static bool Matches(const v1::AlertFilter& filter, const v1::Alert& a) {
+    return filter.la_code().empty() || filter.la_code() == a.la_code();
+  }
+
   absl::Status Scripted(const std::string& kind) {
     auto it = scripted_.find(kind);
     if (it == scripted_.end()) return absl::OkStatus();

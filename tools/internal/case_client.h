@@ -1,4 +1,5 @@
-// The calls ehcpctl makes to ehcpd (its CaseService and ClockService),
+// The calls ehcpctl makes to ehcpd (its CaseService, ClockService,
+// AlertService and AdminService),
 // behind an interface so that the commands (commands.h) can be tested
 // against a fake.
 //
@@ -33,6 +34,7 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "ehcp/v1/alert_service.pb.h"
 #include "ehcp/v1/case_service.pb.h"
 #include "ehcp/v1/clock_service.pb.h"
 
@@ -128,6 +130,27 @@ class CaseClient {
       const v1::GetProjectionStatusRequest& request) = 0;
   virtual absl::StatusOr<v1::RebuildProjectionsResponse> RebuildProjections(
       const v1::RebuildProjectionsRequest& request) = 0;
+
+  // The unary calls of ehcp.v1.AlertService and ehcp.v1.AdminService,
+  // each with the client's deadline (alert_service.proto lists their
+  // errors).
+  virtual absl::StatusOr<v1::ListAlertsResponse> ListAlerts(
+      const v1::ListAlertsRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetAlertStatusResponse> GetAlertStatus(
+      const v1::GetAlertStatusRequest& request) = 0;
+  virtual absl::StatusOr<v1::GetTodayResponse> GetToday(
+      const v1::GetTodayRequest& request) = 0;
+  virtual absl::StatusOr<v1::SetTodayResponse> SetToday(
+      const v1::SetTodayRequest& request) = 0;
+  // Watches the alert log from request.from_sequence, calling `on_message`
+  // for each message, until `cancel` is cancelled (returns OK) or the
+  // stream ends (returns its status; the server ends watches only when it
+  // stops: UNAVAILABLE "lost ehcpd at ..."). No deadline. `cancel` may be
+  // null (never cancelled).
+  virtual absl::Status WatchAlerts(
+      const v1::WatchAlertsRequest& request,
+      absl::FunctionRef<void(const v1::WatchAlertsResponse&)> on_message,
+      Cancellation* cancel) = 0;
 
   // Follows the log from request.from_position, calling `on_event` for
   // each event in order, until `cancel` is cancelled (returns OK) or the

@@ -28,6 +28,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "ehcp/v1/alert_service.pb.h"
 #include "ehcp/v1/clock_service.pb.h"
 
 namespace ehcp::tools {
@@ -155,6 +156,22 @@ struct DueArgs {
   bool all = false;        // follow every page
 };
 
+// ehcpctl alerts [--from N] [--follow] [--la CODE] [--clock ID]...
+//   [--kind KIND]...
+struct AlertsArgs {
+  uint64_t from_sequence = 1;
+  bool follow = false;
+  std::string la_code;                 // empty: every LA
+  std::vector<std::string> clock_ids;  // empty: every clock
+  std::vector<v1::AlertKind> kinds;    // empty: every kind
+};
+
+// ehcpctl today [--set YYYY-MM-DD | --advance DAYS]
+struct TodayArgs {
+  std::string set;      // empty: not given
+  int32_t advance = 0;  // 0: not given
+};
+
 // ehcpctl timeliness --year YYYY [--la CODE]
 struct TimelinessArgs {
   int32_t year = 0;
@@ -200,14 +217,15 @@ using CommandArgs =
                  ClocksArgs, BreachesArgs, BacklogArgs, TimelinessArgs,
                  ProjectionArgs, RebuildArgs, DigestArgs, VerifyArgs,
                  ReplayArgs, ExportArgs, ImportArgs, FindArgs, CasesArgs,
-                 DueArgs>;
+                 DueArgs, AlertsArgs, TodayArgs>;
 
 // A parsed command line.
 struct Invocation {
   GlobalOptions global;
   // The command ("open", "append", "show", "tail", "load", "clocks",
   // "breaches", "backlog", "timeliness", "projection", "rebuild", "digest",
-  // "verify", "replay", "export", "import", "find", "cases", "due"), or
+  // "verify", "replay", "export", "import", "find", "cases", "due",
+  // "alerts", "today"), or
   // "help" for `ehcpctl`, `ehcpctl --help`, `ehcpctl help [CMD]` and
   // `CMD --help`.
   std::string command;
@@ -221,9 +239,10 @@ struct Invocation {
 // request anywhere wins over other errors after the command is known.
 //
 // Flags given twice are errors, except the repeatable ones (breaches'
-// --clock and --status, cases' --stage), whose values may also be
-// comma-separated. --stage is a CaseStage name with or without its prefix,
-// in any case, '-' or ' ' for '_' ("plan-maintained"). Dates
+// --clock and --status, cases' --stage, alerts' --clock and --kind), whose
+// values may also be comma-separated. --stage is a CaseStage name with or
+// without its prefix, in any case, '-' or ' ' for '_' ("plan-maintained");
+// --kind likewise an AlertKind name ("due-soon", "BREACHED"). Dates
 // are checked to be real YYYY-MM-DD dates, --as-known-at an RFC 3339
 // instant with a zone ("2025-01-01T09:00:00Z"), --status a ClockStatus
 // name with or without its prefix, in any case ("breached",

@@ -49,8 +49,8 @@ std::string CallErrorText(const absl::Status& status);
 int CallErrorExit(const absl::Status& status);
 
 // Runs `invocation` (any command but "help") with `client`; returns the
-// exit status. `cancel` (may be null) stops `tail --follow` cleanly (exit
-// 0) when cancelled from another thread.
+// exit status. `cancel` (may be null) stops `tail --follow` and `alerts
+// --follow` cleanly (exit 0) when cancelled from another thread.
 int RunCommand(const Invocation& invocation, CaseClient& client,
                std::ostream& out, std::ostream& err, Cancellation* cancel);
 

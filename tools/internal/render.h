@@ -24,6 +24,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "ehcp/v1/alert_service.pb.h"
 #include "ehcp/v1/case_service.pb.h"
 #include "ehcp/v1/clock_service.pb.h"
 #include "ehcp/v1/events.pb.h"
@@ -93,6 +94,17 @@ std::string CaseStateText(const v1::CaseState& state);
 // One line for `tail`: position, occurred_on, case id and version, kind,
 // details; no trailing newline.
 std::string TailLine(const v1::Event& event);
+
+// An alert kind as alert_service.proto names it without its prefix:
+// "DUE_SOON", "BREACHED", "RESOLVED", "WITHDRAWN"; "unknown (N)" otherwise.
+std::string AlertKindName(v1::AlertKind kind);
+
+// One line for `alerts`: sequence, day raised, kind, council, reference,
+// clock and instance, due date, days (left for DUE_SOON, late for
+// BREACHED and RESOLVED), case id; no trailing newline, e.g.
+//   "#12  2025-03-04  BREACHED   E06000035  MED-2001  final_plan_20w#1
+//    due 2025-03-03  1 day late  E06000035-0123456789abcdef"
+std::string AlertLine(const v1::Alert& alert);
 
 // The result of an append: what was written (or replayed), then one line
 // per event with its version, position, date and kind.
