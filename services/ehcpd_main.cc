@@ -30,6 +30,20 @@ ABSL_FLAG(std::string, data_dir, "./ehcp-data",
           "Directory of the event log (RocksDB); created when missing.");
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051",
           "Address to serve gRPC on, host:port. Port 0 picks a free port.");
+ABSL_FLAG(std::string, tls_cert, "",
+          "PEM file of the server's TLS certificate chain; with --tls_key, "
+          "the gRPC port speaks TLS only. Without TLS, ehcpd listens only "
+          "on loopback (see --insecure_listen).");
+ABSL_FLAG(std::string, tls_key, "",
+          "PEM file of the private key of --tls_cert (unencrypted; keep it "
+          "mode 0600).");
+ABSL_FLAG(std::string, tls_client_ca, "",
+          "PEM file of the CA that signs client certificates: mutual TLS, a "
+          "client without such a certificate cannot connect.");
+ABSL_FLAG(bool, insecure_listen, false,
+          "Serve plaintext gRPC on an address other machines can reach "
+          "(e.g. behind a proxy that terminates TLS). Off: without TLS, "
+          "--listen must be loopback.");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Address to serve Prometheus metrics on over HTTP (host:port, "
           "path /metrics); empty: no metrics. Port 0 picks a free port.");
@@ -147,6 +161,10 @@ int main(int argc, char** argv) {
   ehcp::services::ServerOptions options;
   options.data_dir = absl::GetFlag(FLAGS_data_dir);
   options.listen_address = absl::GetFlag(FLAGS_listen);
+  options.tls.cert_file = absl::GetFlag(FLAGS_tls_cert);
+  options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
+  options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
+  options.insecure_listen = absl::GetFlag(FLAGS_insecure_listen);
   options.sync = absl::GetFlag(FLAGS_sync);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.log_format = absl::GetFlag(FLAGS_log_format);

@@ -28,6 +28,7 @@
 #include "services/internal/server_clock.h"
 #include "services/internal/service_metrics.h"
 #include "services/internal/structured_log.h"
+#include "services/internal/tls.h"
 #include "storage/event_log.h"
 
 namespace ehcp::services {
@@ -130,6 +131,9 @@ void EhcpServer::LogStarted(const ServerOptions& options,
                        ? std::string()
                        : Bound(options.metrics_address,
                                server.metrics_->port())},
+       {"tls", options.tls.cert_file.empty()         ? "off"
+               : options.tls.client_ca_file.empty() ? "server"
+                                                    : "mutual"},
        {"sync", options.sync},
        {"case_cache_mb", static_cast<uint64_t>(options.case_cache_bytes >> 20)},
        {"workers", options.worker_threads},
@@ -156,6 +160,15 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   }
   absl::StatusOr<LogFormat> log_format = ParseLogFormat(options.log_format);
   if (!log_format.ok()) return log_format.status();
+  // Checked before anything is opened or created.
+  if (absl::Status listen = CheckListenAddress(
+          options.listen_address, options.tls, options.insecure_listen);
+      !listen.ok()) {
+    return listen;
+  }
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      ServerCredentialsFor(options.tls);
+  if (!credentials.ok()) return credentials.status();
   std::unique_ptr<EhcpServer> server(new EhcpServer);
   server->clock_ = std::make_unique<ServerClock>(options.now, options.today);
   ServerClock* const clock = server->clock_.get();
@@ -212,8 +225,8 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   // gRPC sets SO_REUSEPORT by default, which lets a second ehcpd bind the
   // same port and silently take half the calls. One server per port.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  builder.AddListeningPort(options.listen_address,
-                           grpc::InsecureServerCredentials(), &server->port_);
+  builder.AddListeningPort(options.listen_address, *credentials,
+                           &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->clocks_.get());

@@ -57,12 +57,24 @@ class MetricsExporter;
 class ServiceMetrics;
 class StructuredLog;
 
+// PEM files of ehcpd's TLS (services/internal/tls.h). No certificate:
+// plaintext, which ehcpd serves only on loopback unless told otherwise.
+struct TlsFiles {
+  std::string cert_file;       // the server's certificate chain
+  std::string key_file;        // its private key (unencrypted PEM)
+  std::string client_ca_file;  // set: mutual TLS, clients signed by this CA
+};
+
 struct ServerOptions {
   // Data directory, created when missing: the event log in log/, the clock
   // index (a projection, rebuildable from the log) in clock-index/.
   std::string data_dir = "./ehcp-data";
   // host:port to listen on; port 0 picks a free port (see EhcpServer::port).
   std::string listen_address = "127.0.0.1:50051";
+  // TLS for the gRPC port; without it the listen address must be loopback
+  // unless insecure_listen (e.g. behind a proxy that terminates TLS).
+  TlsFiles tls;
+  bool insecure_listen = false;
   // Sync the write-ahead log before acknowledging an append. Turning this
   // off loses acknowledged events on power loss; for benchmarks only.
   bool sync = true;
@@ -121,7 +133,9 @@ absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
 class EhcpServer {
  public:
   // Opens the log and starts serving. INVALID_ARGUMENT for a bad listen
-  // address or log format; UNAVAILABLE when the port (or the metrics port) cannot be
+  // address or log format, or TLS files that are missing, unreadable or
+  // do not belong together (services/internal/tls.h); FAILED_PRECONDITION
+  // for plaintext on an address other machines can reach; UNAVAILABLE when the port (or the metrics port) cannot be
   // bound; errors from the
   // log (e.g. FAILED_PRECONDITION for a data directory of another format,
   // or another ehcpd already using it).

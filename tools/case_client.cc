@@ -1,6 +1,10 @@
 #include "tools/internal/case_client.h"
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
+#include <fstream>
+#include <sstream>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -22,15 +26,34 @@ std::string Seconds(absl::Duration d) {
   return absl::StrFormat("%gs", absl::ToDoubleSeconds(d));
 }
 
+// The whole of a (small) file given by `flag`.
+absl::StatusOr<std::string> ReadFile(absl::string_view flag,
+                                     const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat(flag, ": cannot read ", path, ": ", std::strerror(errno)));
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 class GrpcCaseClient final : public CaseClient {
  public:
   GrpcCaseClient(const std::string& server, absl::Duration connect_timeout,
-                 absl::Duration call_timeout)
+                 absl::Duration call_timeout,
+                 std::shared_ptr<grpc::ChannelCredentials> credentials,
+                 const grpc::ChannelArguments& arguments, bool tls)
       : server_(server),
         connect_timeout_(connect_timeout),
+        hint_(tls ? "is it running? does --tls-ca hold the CA of its "
+                    "certificate, and, if it asks for one, --tls-cert a "
+                    "certificate its client CA signed?"
+                  : "is it running?"),
         call_timeout_(call_timeout),
-        channel_(
-            grpc::CreateChannel(server, grpc::InsecureChannelCredentials())),
+        channel_(grpc::CreateCustomChannel(server, std::move(credentials),
+                                           arguments)),
         stub_(v1::CaseService::NewStub(channel_)),
         clock_stub_(v1::ClockService::NewStub(channel_)),
         alert_stub_(v1::AlertService::NewStub(channel_)),
@@ -235,15 +258,15 @@ class GrpcCaseClient final : public CaseClient {
     while (state != GRPC_CHANNEL_READY) {
       if (state == GRPC_CHANNEL_TRANSIENT_FAILURE ||
           state == GRPC_CHANNEL_SHUTDOWN) {
-        return ConnectionFailure(absl::StatusCode::kUnavailable,
-                                 absl::StrCat("cannot reach ehcpd at ", server_,
-                                              " (is it running?)"));
+        return ConnectionFailure(
+            absl::StatusCode::kUnavailable,
+            absl::StrCat("cannot reach ehcpd at ", server_, " (", hint_, ")"));
       }
       if (!channel_->WaitForStateChange(state, deadline)) {
         return ConnectionFailure(
             absl::StatusCode::kUnavailable,
             absl::StrCat("cannot reach ehcpd at ", server_, " within ",
-                         Seconds(connect_timeout_), " (is it running?)"));
+                         Seconds(connect_timeout_), " (", hint_, ")"));
       }
       state = channel_->GetState(/*try_to_connect=*/true);
     }
@@ -346,6 +369,7 @@ class GrpcCaseClient final : public CaseClient {
 
   const std::string server_;
   const absl::Duration connect_timeout_;
+  const std::string hint_;  // why a connection may fail, for messages
   const absl::Duration call_timeout_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::CaseService::Stub> stub_;
@@ -391,11 +415,30 @@ absl::Status ConnectionFailure(absl::StatusCode code,
   return status;
 }
 
-std::unique_ptr<CaseClient> NewGrpcCaseClient(const std::string& server,
-                                              absl::Duration connect_timeout,
-                                              absl::Duration call_timeout) {
-  return std::make_unique<GrpcCaseClient>(server, connect_timeout,
-                                          call_timeout);
+absl::StatusOr<std::unique_ptr<CaseClient>> NewGrpcCaseClient(
+    const std::string& server, absl::Duration connect_timeout,
+    absl::Duration call_timeout, const ClientTls& tls) {
+  grpc::ChannelArguments arguments;
+  if (tls.ca_file.empty()) {
+    return std::make_unique<GrpcCaseClient>(
+        server, connect_timeout, call_timeout,
+        grpc::InsecureChannelCredentials(), arguments, /*tls=*/false);
+  }
+  grpc::SslCredentialsOptions options;
+  EHCP_ASSIGN_OR_RETURN(options.pem_root_certs,
+                        ReadFile("--tls-ca", tls.ca_file));
+  if (!tls.cert_file.empty()) {
+    EHCP_ASSIGN_OR_RETURN(options.pem_cert_chain,
+                          ReadFile("--tls-cert", tls.cert_file));
+    EHCP_ASSIGN_OR_RETURN(options.pem_private_key,
+                          ReadFile("--tls-key", tls.key_file));
+  }
+  if (!tls.server_name.empty()) {
+    arguments.SetSslTargetNameOverride(tls.server_name);
+  }
+  return std::make_unique<GrpcCaseClient>(server, connect_timeout, call_timeout,
+                                          grpc::SslCredentials(options),
+                                          arguments, /*tls=*/true);
 }
 
 }  // namespace ehcp::tools

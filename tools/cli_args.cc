@@ -38,10 +38,9 @@ struct CommandSpec {
 };
 
 constexpr FlagSpec kGlobalFlags[] = {
-    {"server", true},
-    {"timeout", true},
-    {"json", false},
-    {"help", false},
+    {"server", true},  {"timeout", true},         {"json", false},
+    {"help", false},   {"tls-ca", true},          {"tls-cert", true},
+    {"tls-key", true}, {"tls-server-name", true},
 };
 
 const std::vector<CommandSpec>& Commands() {
@@ -1143,6 +1142,17 @@ absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
         server_given = true;
         if (value->empty()) fail(Usage("--server needs HOST:PORT"));
         inv.global.server = *value;
+      } else if (absl::StartsWith(name, "tls-")) {
+        std::string* into = name == "tls-ca"     ? &inv.global.tls_ca
+                            : name == "tls-cert" ? &inv.global.tls_cert
+                            : name == "tls-key"  ? &inv.global.tls_key
+                                                 : &inv.global.tls_server_name;
+        if (!into->empty())
+          fail(Usage(absl::StrCat("--", name, " given twice")));
+        if (value->empty()) {
+          fail(Usage(absl::StrCat("--", name, " needs a value")));
+        }
+        *into = *value;
       } else if (name == "timeout") {
         if (timeout_given) fail(Usage("--timeout given twice"));
         timeout_given = true;
@@ -1160,6 +1170,16 @@ absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
       continue;
     }
     raw.flags[name].push_back(value.value_or("true"));
+  }
+
+  if (inv.global.tls_cert.empty() != inv.global.tls_key.empty()) {
+    fail(
+        Usage("--tls-cert and --tls-key go together (a client certificate "
+              "and its key)"));
+  } else if (!inv.global.tls_cert.empty() && inv.global.tls_ca.empty()) {
+    fail(Usage("--tls-cert needs --tls-ca (the CA of ehcpd's certificate)"));
+  } else if (!inv.global.tls_server_name.empty() && inv.global.tls_ca.empty()) {
+    fail(Usage("--tls-server-name needs --tls-ca"));
   }
 
   if (raw.help || raw.command == nullptr) {
@@ -1267,7 +1287,7 @@ std::string HelpText(absl::string_view topic) {
       "ehcpctl - the command line of ehcpd, the EHCP case store.\n"
       "\n"
       "Usage: ehcpctl [--server HOST:PORT] [--timeout SECONDS] [--json] "
-      "COMMAND [ARGS]\n"
+      "[--tls-ca FILE ...] COMMAND [ARGS]\n"
       "\n"
       "Commands:\n",
       commands,
@@ -1286,6 +1306,14 @@ std::string HelpText(absl::string_view topic) {
       kRebuildTimeoutSeconds,
       ")\n"
       "  --json               print protobuf JSON instead of tables\n"
+      "  --tls-ca FILE        speak TLS, trusting the CA (PEM) that signed\n"
+      "                       ehcpd's certificate\n"
+      "  --tls-cert FILE, --tls-key FILE\n"
+      "                       a client certificate and key (PEM) for an\n"
+      "                       ehcpd with mutual TLS (--tls_client_ca)\n"
+      "  --tls-server-name NAME\n"
+      "                       the name ehcpd's certificate must carry, when\n"
+      "                       not the host of --server\n"
       "  --help, -h           this help; `ehcpctl COMMAND --help` for a "
       "command\n"
       "  --version            the version and build type (alone)\n"

@@ -42,11 +42,17 @@ int main(int argc, char** argv) {
       (alerts != nullptr && alerts->follow)) {
     signals.emplace(&cancel);  // before gRPC starts its threads
   }
-  std::unique_ptr<CaseClient> client =
-      NewGrpcCaseClient(invocation->global.server, invocation->global.timeout,
-                        invocation->global.call_timeout);
+  const GlobalOptions& global = invocation->global;
+  absl::StatusOr<std::unique_ptr<CaseClient>> client =
+      NewGrpcCaseClient(global.server, global.timeout, global.call_timeout,
+                        ClientTls{global.tls_ca, global.tls_cert,
+                                  global.tls_key, global.tls_server_name});
+  if (!client.ok()) {
+    std::cerr << "ehcpctl: " << client.status().message() << "\n";
+    return kExitNoInput;
+  }
   const int status =
-      RunCommand(*invocation, *client, std::cout, std::cerr, &cancel);
+      RunCommand(*invocation, **client, std::cout, std::cerr, &cancel);
   std::cout.flush();
   return status;
 }

@@ -3,7 +3,7 @@
 // behind an interface so that the commands (commands.h) can be tested
 // against a fake.
 //
-//   std::unique_ptr<CaseClient> client = NewGrpcCaseClient(
+//   absl::StatusOr<std::unique_ptr<CaseClient>> client = NewGrpcCaseClient(
 //       "127.0.0.1:50051", absl::Seconds(10), absl::Seconds(10));
 //   absl::StatusOr<v1::GetCaseStateResponse> state =
 //       client->GetCaseState(request);
@@ -173,15 +173,27 @@ bool IsConnectionFailure(const absl::Status& status);
 absl::Status ConnectionFailure(absl::StatusCode code,
                                absl::string_view message);
 
-// A client for ehcpd at `server` (HOST:PORT) over an insecure channel. It
-// connects lazily, on its first call, waiting at most `connect_timeout`
+// How ehcpctl secures its channel: plaintext when ca_file is empty;
+// otherwise TLS trusting that CA (PEM), with a client certificate and key
+// (PEM) when given (mutual TLS), checking the server's certificate for
+// server_name when given, else for the host of the address.
+struct ClientTls {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  std::string server_name;
+};
+
+// A client for ehcpd at `server` (HOST:PORT), over TLS per `tls`. NOT_FOUND
+// naming the file when a TLS file cannot be read. It connects lazily, on its first call, waiting at most `connect_timeout`
 // for the connection: a refused or unresolvable address fails at once with
-// UNAVAILABLE "cannot reach ehcpd at <server> (is it running?)", a silent
+// UNAVAILABLE "cannot reach ehcpd at <server> (is it running?)" (over TLS
+// with a hint about the certificates), a silent
 // one after `connect_timeout`. Each unary call then has `call_timeout` as
 // its deadline.
-std::unique_ptr<CaseClient> NewGrpcCaseClient(const std::string& server,
-                                              absl::Duration connect_timeout,
-                                              absl::Duration call_timeout);
+absl::StatusOr<std::unique_ptr<CaseClient>> NewGrpcCaseClient(
+    const std::string& server, absl::Duration connect_timeout,
+    absl::Duration call_timeout, const ClientTls& tls = {});
 
 }  // namespace ehcp::tools
 

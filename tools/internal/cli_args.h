@@ -55,6 +55,15 @@ struct GlobalOptions {
   absl::Duration call_timeout = absl::Seconds(kDefaultTimeoutSeconds);
   // --json: print protobuf JSON instead of tables.
   bool json = false;
+  // TLS (tools/internal/case_client.h ClientTls): --tls-ca FILE trusts the
+  // CA that signed ehcpd's certificate and turns TLS on; --tls-cert and
+  // --tls-key (both or neither) present a client certificate for mutual
+  // TLS; --tls-server-name checks the certificate for another name than
+  // the host of --server.
+  std::string tls_ca;
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_server_name;
 };
 
 // ehcpctl open --la CODE --ref REF [--birth-month YYYY-MM]

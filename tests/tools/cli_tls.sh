@@ -1,0 +1,70 @@
+#!/bin/sh
+# ehcpctl and ehcpd over mutual TLS with certificates made here by openssl:
+# a client with a certificate of the client CA is served; without one, or
+# in plaintext, it cannot connect and says why (exit 2); ehcpd refuses
+# plaintext on an address other machines can reach, before creating
+# anything (exit 1); ehcpctl refuses half a client identity (exit 64).
+# Usage: cli_tls.sh EHCPD EHCPCTL
+set -u
+EHCPD=$1
+EHCPCTL=$2
+dir=$(mktemp -d)
+pid=
+trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
+openssl req -x509 $ec -days 2 -subj /CN=ehcp-ca -keyout "$dir/ca.key" \
+  -out "$dir/ca.pem" 2>/dev/null || fail "make the CA"
+issue() {  # issue NAME CN [EXTENSION]
+  openssl req $ec -subj "/CN=$2" -keyout "$dir/$1.key" -out "$dir/$1.csr" \
+    2>/dev/null || fail "make $1's request"
+  ext=
+  if [ -n "${3:-}" ]; then
+    printf '%s\n' "$3" >"$dir/$1.ext"
+    ext="-extfile $dir/$1.ext"
+  fi
+  # shellcheck disable=SC2086
+  openssl x509 -req -days 2 -in "$dir/$1.csr" -CA "$dir/ca.pem" \
+    -CAkey "$dir/ca.key" -CAcreateserial -out "$dir/$1.pem" $ext \
+    2>/dev/null || fail "sign $1"
+}
+issue server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1"
+issue client caseworker
+
+# Plaintext on 0.0.0.0 is refused before anything is created.
+out=$("$EHCPD" --data_dir="$dir/open" --listen=0.0.0.0:0 2>&1)
+[ $? -eq 1 ] || fail "plaintext on 0.0.0.0 was not refused: $out"
+printf '%s' "$out" | grep -q "without TLS" || fail "the refusal does not say why: $out"
+[ ! -e "$dir/open" ] || fail "a refused start created its data directory"
+
+"$EHCPD" --data_dir="$dir/data" --listen=127.0.0.1:0 \
+  --tls_cert="$dir/server.pem" --tls_key="$dir/server.key" \
+  --tls_client_ca="$dir/ca.pem" >"$dir/out" 2>"$dir/err" &
+pid=$!
+for _ in $(seq 1 100); do
+  grep -q listening "$dir/out" && break
+  sleep 0.1
+done
+port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/out")
+[ -n "$port" ] || fail "ehcpd with TLS did not start: $(cat "$dir/err")"
+grep -q '"tls":"mutual"' "$dir/err" || fail "the start log does not say mutual TLS"
+
+server="--server=localhost:$port"
+out=$("$EHCPCTL" "$server" --tls-ca "$dir/ca.pem" --tls-cert "$dir/client.pem" \
+      --tls-key "$dir/client.key" projection 2>&1) || fail "with a client certificate: $out"
+printf '%s' "$out" | grep -qi "checkpoint" || fail "projection over TLS: $out"
+
+out=$("$EHCPCTL" "$server" --timeout 3 --tls-ca "$dir/ca.pem" projection 2>&1)
+[ $? -eq 2 ] || fail "no client certificate was not exit 2: $out"
+printf '%s' "$out" | grep -q "tls-cert" || fail "no hint about the client certificate: $out"
+
+out=$("$EHCPCTL" "$server" --timeout 3 projection 2>&1)
+[ $? -eq 2 ] || fail "plaintext to a TLS server was not exit 2: $out"
+
+out=$("$EHCPCTL" "$server" --tls-ca "$dir/ca.pem" --tls-cert "$dir/client.pem" projection 2>&1)
+[ $? -eq 64 ] || fail "--tls-cert without --tls-key was not a usage error: $out"
+out=$("$EHCPCTL" "$server" --tls-ca "$dir/nowhere.pem" projection 2>&1)
+[ $? -eq 66 ] || fail "a missing --tls-ca file was not exit 66: $out"
+printf '%s' "$out" | grep -q "tls-ca: cannot read" || fail "missing CA not named: $out"
+echo "ok"
