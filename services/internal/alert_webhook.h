@@ -45,7 +45,6 @@
 #ifndef EHCP_SERVICES_INTERNAL_ALERT_WEBHOOK_H_
 #define EHCP_SERVICES_INTERNAL_ALERT_WEBHOOK_H_
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
