@@ -9,7 +9,7 @@ PACKAGES=(
   g++ cmake ninja-build pkg-config git ca-certificates tzdata
   protobuf-compiler protobuf-compiler-grpc libprotobuf-dev
   libgrpc++-dev libgrpc-dev librocksdb-dev libabsl-dev libssl-dev
-  prometheus-cpp-dev prometheus curl openssl
+  prometheus-cpp-dev prometheus curl libcurl4-openssl-dev openssl
   libgtest-dev libgmock-dev libbenchmark-dev
   postgresql-15 libpq-dev
 )

@@ -77,6 +77,21 @@ ABSL_FLAG(std::string, alert_lead_days, "",
           "separated by commas (e.g. annual_review=42,other=10; 0 turns a "
           "clock's DUE_SOON off). Defaults: decision_to_assess=14, "
           "final_plan_20w=14, annual_review=28, phase_transfer=28, other=7.");
+ABSL_FLAG(std::string, alert_webhook_url, "",
+          "POST each alert as JSON to this http:// or https:// URL, at least "
+          "once and in sequence order, retrying with backoff (1s doubling "
+          "to 5min) until the receiver answers 2xx; the request's "
+          "Idempotency-Key header is the alert's sequence, to deduplicate "
+          "by. Progress is kept in DATA_DIR/webhook/cursor (delete it to "
+          "deliver everything again). Empty: no webhook. See "
+          "docs/alerts.md, \"Webhook\".");
+ABSL_FLAG(std::string, alert_webhook_token_file, "",
+          "A file holding a bearer token (one line) sent with each webhook "
+          "request as \"Authorization: Bearer <token>\"; read once at "
+          "start, never logged. Needs --alert_webhook_url.");
+ABSL_FLAG(std::string, alert_webhook_la, "",
+          "Post only the alerts of this LA (an ONS code, e.g. E06000035). "
+          "Empty: every LA's. Needs --alert_webhook_url.");
 ABSL_FLAG(int64_t, recover_to, -1,
           "Recover a log that refuses to open as damaged, when there is no "
           "backup: keep positions 1..N (the N the refusal names) and drop "
@@ -119,6 +134,8 @@ int main(int argc, char** argv) {
       "ehcpd serves the EHCP case API (ehcp.v1.CaseService) over gRPC.\n"
       "Usage: ehcpd [--data_dir=DIR] [--listen=HOST:PORT] [--nosync]\n"
       "             [--metrics_listen=HOST:PORT] [--log_format=json|text]\n"
+      "             [--alert_webhook_url=URL [--alert_webhook_token_file=F]\n"
+      "              [--alert_webhook_la=ONS_CODE]]\n"
       "       ehcpd --data_dir=DIR --recover_to=N   (a damaged log; see "
       "storage/FORMAT.md)");
   absl::FlagsUsageConfig usage;
@@ -215,6 +232,12 @@ int main(int argc, char** argv) {
       options.alert_lead_days.by_clock[parts[0]] = days;
     }
   }
+  options.alert_webhook.url = absl::GetFlag(FLAGS_alert_webhook_url);
+  options.alert_webhook.token_file =
+      absl::GetFlag(FLAGS_alert_webhook_token_file);
+  options.alert_webhook.filter.la_code = absl::GetFlag(FLAGS_alert_webhook_la);
+  // EhcpServer::Start checks the webhook's flags before it creates
+  // anything on disk.
   auto server = ehcp::services::EhcpServer::Start(options);
   if (!server.ok()) {
     Say(*format, "start_failed", LogLevel::kError,

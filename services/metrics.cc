@@ -207,6 +207,31 @@ class ServerCollectable : public prometheus::Collectable {
           "retries after an error.",
           a.error.ok() ? 1 : 0));
     }
+    if (sources_.webhook != nullptr) {
+      const AlertWebhookStatus w = sources_.webhook->Status();
+      out.push_back(Gauge(
+          "ehcp_alert_webhook_delivered_sequence",
+          "The alert webhook's cursor: every alert up to this sequence has "
+          "been delivered (or left out by its filter).",
+          static_cast<double>(w.delivered_sequence)));
+      out.push_back(Counter(
+          "ehcp_alert_webhook_failures_total",
+          "Webhook deliveries that failed (no connection, a timeout, an "
+          "answer other than 2xx) since the server started; each is retried.",
+          static_cast<double>(w.failures_total)));
+      out.push_back(Gauge(
+          "ehcp_alert_webhook_consecutive_failures",
+          "Failed webhook attempts since the last success (0: delivering).",
+          static_cast<double>(w.consecutive_failures)));
+      const uint64_t last =
+          sources_.alerts != nullptr ? sources_.alerts->LastSequence() : 0;
+      out.push_back(Gauge(
+          "ehcp_alert_webhook_lag",
+          "Alerts raised that the webhook has not yet delivered (the last "
+          "sequence minus its cursor).",
+          static_cast<double>(
+              last > w.delivered_sequence ? last - w.delivered_sequence : 0)));
+    }
 
     if (sources_.verifier != nullptr) {
       const LogVerifier::State v = sources_.verifier->state();

@@ -15,7 +15,10 @@
 #include "grpcpp/server_builder.h"
 #include "cases/case_cache.h"
 #include "domain/dates.h"
+#include "domain/rules.h"
+#include "domain/validation.h"
 #include "services/internal/alert_service.h"
+#include "services/internal/alert_webhook.h"
 #include "services/internal/call_observer.h"
 #include "services/internal/case_commands.h"
 #include "services/internal/case_service.h"
@@ -106,6 +109,24 @@ absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
                     "holds; keep it for its history); ehcpd starts a new one, "
                     "which announces what is still open.\n");
   }
+  // The webhook's cursor counts in the old alert log's sequence numbers:
+  // left here, it would be ahead of the new log (refused at start) or,
+  // worse, skip its first alerts.
+  const std::string webhook_dir = data_dir + "/webhook";
+  if (fs::exists(webhook_dir, error)) {
+    fs::rename(webhook_dir, kept + "/webhook", error);
+    if (error) {
+      return absl::UnavailableError(absl::StrCat(
+          report, "ehcpd: but the alert webhook's cursor could ",
+          "not be moved to ", kept, " (", error.message(), "): move ",
+          webhook_dir, " yourself before starting ehcpd"));
+    }
+    absl::StrAppend(
+        &report, "ehcpd: the alert webhook's cursor was moved to ", kept,
+        "/webhook; the webhook delivers the new alert log from sequence 1 ",
+        "(receivers that deduplicate by sequence must forget the old ",
+        "numbers).\n");
+  }
   return report;
 }
 
@@ -148,7 +169,8 @@ void EhcpServer::LogStarted(const ServerOptions& options,
        {"today", domain::FormatDate(server.clock_->Today())},
        {"today_simulated", server.clock_->simulated()},
        {"alert_day", domain::FormatDate(server.alerts_->Status().day)},
-       {"alert_last_sequence", server.alerts_->LastSequence()}});
+       {"alert_last_sequence", server.alerts_->LastSequence()},
+       {"alert_webhook", server.webhook_ != nullptr}});
 }
 
 absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
@@ -169,6 +191,36 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       ServerCredentialsFor(options.tls);
   if (!credentials.ok()) return credentials.status();
+  // The webhook's options, before anything is created on disk.
+  const ServerOptions::WebhookOptions& hook = options.alert_webhook;
+  std::string webhook_token;
+  if (!hook.url.empty()) {
+    if (absl::Status url = AlertWebhook::ValidateUrl(hook.url); !url.ok()) {
+      return url;
+    }
+    if (!hook.filter.la_code.empty() &&
+        !domain::IsOnsLaCode(hook.filter.la_code)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--alert_webhook_la: \"", hook.filter.la_code,
+                       "\" is not an ONS LA code (e.g. E06000035)"));
+    }
+    for (const std::string& clock_id : hook.filter.clock_ids) {
+      if (!domain::IsKnownClockId(clock_id)) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            "alert webhook filter: unknown clock \"", clock_id, "\""));
+      }
+    }
+    if (!hook.token_file.empty()) {
+      absl::StatusOr<std::string> token =
+          AlertWebhook::ReadTokenFile(hook.token_file);
+      if (!token.ok()) return token.status();
+      webhook_token = *std::move(token);
+    }
+  } else if (!hook.token_file.empty() || !hook.filter.la_code.empty()) {
+    return absl::InvalidArgumentError(
+        "--alert_webhook_token_file and --alert_webhook_la need "
+        "--alert_webhook_url");
+  }
   std::unique_ptr<EhcpServer> server(new EhcpServer);
   server->clock_ = std::make_unique<ServerClock>(options.now, options.today);
   ServerClock* const clock = server->clock_.get();
@@ -200,6 +252,21 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
                                         alert_options);
   if (!alerts.ok()) return alerts.status();
   server->alerts_ = *std::move(alerts);
+  if (!hook.url.empty()) {
+    AlertWebhook::Options webhook_options;
+    webhook_options.url = hook.url;
+    webhook_options.cursor_path = options.data_dir + "/webhook/cursor";
+    webhook_options.bearer_token = std::move(webhook_token);
+    webhook_options.filter = hook.filter;
+    webhook_options.request_timeout = hook.request_timeout;
+    webhook_options.initial_backoff = hook.initial_backoff;
+    webhook_options.max_backoff = hook.max_backoff;
+    webhook_options.oplog = server->oplog_.get();
+    absl::StatusOr<std::unique_ptr<AlertWebhook>> webhook =
+        AlertWebhook::Start(webhook_options, server->alerts_.get());
+    if (!webhook.ok()) return webhook.status();  // ~EhcpServer closes.
+    server->webhook_ = *std::move(webhook);
+  }
   server->executor_ = std::make_unique<Executor>(
       "reads and reports", options.worker_threads, options.max_queued_work);
   server->waits_ = std::make_unique<IndexWaits>(server->index_.get());
@@ -254,7 +321,8 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
              server->cases_.get(), server->alerts_.get(),
              // "Today" for the per-LA report figures.
              [clock] { return clock->Today(); },
-             server->service_metrics_.get(), server->oplog_.get()},
+             server->service_metrics_.get(), server->oplog_.get(),
+             server->webhook_.get()},
             {options.metrics_report_interval});
     if (!metrics.ok()) return metrics.status();  // ~EhcpServer shuts down.
     server->metrics_ = *std::move(metrics);
@@ -291,6 +359,9 @@ void EhcpServer::Shutdown(absl::Duration grace) {
     day_ticker_.join();
   }
   metrics_.reset();
+  // Before the scheduler closes: a delivery in flight is abandoned and
+  // sent again at the next start (its cursor is written first).
+  if (webhook_ != nullptr) webhook_->Stop();
   if (server_ != nullptr) {
     service_->StopSubscriptions();
     alert_service_->StopWatches();

@@ -45,6 +45,7 @@ namespace ehcp::services {
 
 class AdminServiceImpl;
 class AlertServiceImpl;
+class AlertWebhook;
 class CaseCommands;
 class ServerClock;
 class CaseServiceImpl;
@@ -111,6 +112,22 @@ struct ServerOptions {
   std::optional<absl::CivilDay> today;
   // Lead times of the DUE_SOON alerts (projections/alert_scheduler.h).
   projections::AlertScheduler::LeadDays alert_lead_days;
+  // Webhook delivery of the alert log (services/internal/alert_webhook.h;
+  // docs/alerts.md, "Webhook"): off while `url` is empty. Its cursor is
+  // data_dir/webhook/cursor.
+  struct WebhookOptions {
+    // http:// or https:// (ehcpd --alert_webhook_url).
+    std::string url;
+    // A file holding a bearer token, read once at start
+    // (--alert_webhook_token_file); empty: no Authorization header.
+    std::string token_file;
+    // Which alerts are posted (--alert_webhook_la); empty: all.
+    projections::AlertFilter filter;
+    absl::Duration request_timeout = absl::Seconds(10);
+    absl::Duration initial_backoff = absl::Seconds(1);
+    absl::Duration max_backoff = absl::Minutes(5);
+  };
+  WebhookOptions alert_webhook;
 };
 
 // The operator's recovery of a data directory whose log refuses to open
@@ -122,10 +139,11 @@ struct ServerOptions {
 //     Options::recover_to) only when that keeps exactly positions 1..P —
 //     FAILED_PRECONDITION otherwise, with the copy removed and nothing
 //     changed — and verifies the whole hash chain of what it kept;
-//  3. moves the clock index and the alert log aside into the same folder:
-//     they were built from a log that may have held more; ehcpd rebuilds
-//     the index on start, and starts a new alert log (the old one is kept
-//     for its history).
+//  3. moves the clock index, the alert log and the alert webhook's cursor
+//     (webhook/, which counts in the alert log's sequence numbers) aside
+//     into the same folder: they were built from a log that may have held
+//     more; ehcpd rebuilds the index on start, and starts a new alert log
+//     (the old one is kept for its history), delivered from sequence 1.
 // Returns the lines to print: what was kept, where the copy is.
 absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
                                            uint64_t keep_to, absl::Time now);
@@ -133,12 +151,15 @@ absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
 class EhcpServer {
  public:
   // Opens the log and starts serving. INVALID_ARGUMENT for a bad listen
-  // address or log format, or TLS files that are missing, unreadable or
-  // do not belong together (services/internal/tls.h); FAILED_PRECONDITION
-  // for plaintext on an address other machines can reach; UNAVAILABLE when the port (or the metrics port) cannot be
-  // bound; errors from the
-  // log (e.g. FAILED_PRECONDITION for a data directory of another format,
-  // or another ehcpd already using it).
+  // address or log format, a webhook option (a URL that is not http:// or
+  // https://, an unreadable token file, a bad filter), or TLS files that
+  // are missing, unreadable or do not belong together
+  // (services/internal/tls.h), all found before anything is created on
+  // disk; FAILED_PRECONDITION for plaintext on an address other machines
+  // can reach, or for a webhook cursor that does not parse or is past the
+  // alert log; UNAVAILABLE when the port (or the metrics port) cannot be
+  // bound; errors from the log (e.g. FAILED_PRECONDITION for a data
+  // directory of another format, or another ehcpd already using it).
   static absl::StatusOr<std::unique_ptr<EhcpServer>> Start(
       const ServerOptions& options);
 
@@ -163,6 +184,9 @@ class EhcpServer {
 
   // Blocks until Shutdown has completed.
   void Wait();
+
+  // The alert webhook (services/internal/alert_webhook.h); null when off.
+  const AlertWebhook* alert_webhook() const { return webhook_.get(); }
 
  private:
   EhcpServer();
@@ -193,6 +217,8 @@ class EhcpServer {
   std::unique_ptr<projections::AlertScheduler> alerts_;
   std::unique_ptr<AlertServiceImpl> alert_service_;
   std::unique_ptr<AdminServiceImpl> admin_service_;
+  // Posts the alerts to ServerOptions::alert_webhook.url; null when off.
+  std::unique_ptr<AlertWebhook> webhook_;
   std::thread day_ticker_;
   absl::Mutex ticker_mu_;
   bool ticker_stop_ ABSL_GUARDED_BY(ticker_mu_) = false;

@@ -36,6 +36,7 @@
 #include "cases/case_cache.h"
 #include "projections/alert_scheduler.h"
 #include "projections/clock_index.h"
+#include "services/internal/alert_webhook.h"
 #include "services/internal/log_verifier.h"
 #include "services/internal/report_metrics.h"
 #include "services/internal/service_metrics.h"
@@ -65,6 +66,8 @@ class MetricsExporter {
     ServiceMetrics* service_metrics = nullptr;
     // Where the refresher says that a computation failed (may be null).
     StructuredLog* oplog = nullptr;
+    // The alert webhook (may be null: off, its metrics are not exported).
+    const AlertWebhook* webhook = nullptr;
   };
 
   struct Options {

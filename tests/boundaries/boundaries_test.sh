@@ -27,7 +27,8 @@
 #     and of the libraries: gRPC (grpcpp/, grpc/, *.grpc.pb.h) only in
 #     services/ and tools/; RocksDB (rocksdb/) only in storage/ and
 #     projections/; OpenSSL (openssl/) only in storage/ (SHA-256 lives once,
-#     storage/hash.h). bench/ and tests/ may include any public header.
+#     storage/hash.h); libcurl (curl/) only in services/ (the alert
+#     webhook). bench/ and tests/ may include any public header.
 #
 # Prints FILE:LINE: what is wrong, for every finding, and exits 1 if there
 # was any.
@@ -136,6 +137,9 @@ includes | awk -F '\t' -v mode="$mode" '
         (file != "services/tls.cc" || inc == "openssl/sha.h")) {
       fail("SHA-256 lives once, in storage/hash.h; only storage/ uses " \
            "OpenSSL (and services/tls.cc, for certificates)")
+    }
+    if (top == "curl" && layer != "services") {
+      fail("only services/ uses libcurl (the alert webhook)")
     }
     if (layer == "storage" && inc ~ /^ehcp\/v1\//) {
       fail("storage/ knows nothing of EHCPs (only ehcp/storage/ messages)")

@@ -82,6 +82,7 @@ class TestServer {
   int port() const { return server_->port(); }
   int metrics_port() const { return server_->metrics_port(); }
   void Stop() { server_->Shutdown(); }
+  services::EhcpServer& server() { return *server_; }
 
   // Opens a case for reference `ref` in Medway; fails the test on error.
   std::string OpenCase(const std::string& ref,
