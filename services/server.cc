@@ -230,6 +230,9 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   server->service_metrics_ = std::make_unique<ServiceMetrics>();
   storage::EventLog::Options log_options;
   log_options.sync = options.sync;
+  // Commit times ("recorded at", the axis of as_known_at) come from the
+  // server's clock too; the log keeps them in order.
+  log_options.now_micros = [clock] { return absl::ToUnixMicros(clock->Now()); };
   absl::StatusOr<std::unique_ptr<storage::EventLog>> log =
       storage::EventLog::Open(options.data_dir + "/log", log_options);
   if (!log.ok()) return log.status();

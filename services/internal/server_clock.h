@@ -1,7 +1,8 @@
 // The server's clock: the one source of "now" and "today" for everything
-// the server does (stamping events, judging dates, the alert scheduler's
-// day, the reports' default as_of). Nothing below services/ reads the wall
-// clock for a date.
+// the server does (the event log's commit times, judging dates, the alert
+// scheduler's day, the reports' default as_of). Nothing below services/
+// reads the wall clock for a date or a stamp (storage/ and projections/
+// read it only to pace retries and measure rates).
 //
 // By default it follows the wall clock: today is the Europe/London date.
 // Started with a simulated date (ehcpd --today=YYYY-MM-DD), today stays at

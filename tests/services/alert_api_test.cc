@@ -177,6 +177,38 @@ TEST_F(AlertApiTest, TheDateNeverMovesBackAndBadFiltersAreRefusedByName) {
   EXPECT_NE(finished.error_message().find("filter.la_code"), std::string::npos);
 }
 
+// The simulated date is the server's one clock: what is recorded on a
+// simulated day is stamped in that day, so that "as known at" follows it.
+TEST_F(AlertApiTest, EventsRecordedOnASimulatedDayAreStampedInIt) {
+  const std::string case_id = server_.OpenCase("MED/STAMP/1");
+  ASSERT_TRUE(SetToday(*admin_, "2024-02-05").ok());
+  grpc::ClientContext context;
+  v1::AppendEventsResponse response;
+  grpc::Status status = server_.stub().AppendEvents(
+      &context, AppendRequest(case_id, {Request("2024-02-05")}), &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  const absl::Time recorded =
+      absl::FromUnixSeconds(response.events(0).recorded_at().seconds());
+  EXPECT_EQ(absl::FormatTime("%Y-%m-%d", recorded, absl::FixedTimeZone(0)),
+            "2024-02-05");
+  // As known on 2024-02-04, the case had no request: no assessment clocks.
+  {
+    auto clocks = v1::ClockService::NewStub(server_.channel());
+    grpc::ClientContext clocks_context;
+    v1::GetCaseClocksRequest request;
+    request.set_case_id(case_id);
+    request.set_as_of("2024-03-01");
+    request.mutable_as_known_at()->set_seconds(
+        absl::ToUnixSeconds(recorded - absl::Hours(24)));
+    v1::GetCaseClocksResponse known;
+    status = clocks->GetCaseClocks(&clocks_context, request, &known);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const v1::Clock& c : known.clocks()) {
+      EXPECT_NE(c.clock_id(), "decision_to_assess");
+    }
+  }
+}
+
 TEST(AlertApiRealDateTest, AServerOnTheRealDateRefusesToSetIt) {
   TempDir dir;
   TestServer server(dir.path());

@@ -149,9 +149,13 @@ TestServer::TestServer(
   options.data_dir = data_dir;
   options.listen_address = "127.0.0.1:0";
   if (metrics) options.metrics_address = "127.0.0.1:0";
-  options.now = [] {
+  // 2026-11-23 12:00 UTC when the server starts, moving on as time passes
+  // (recording times must move on for as_known_at to tell them apart).
+  const absl::Time started = absl::Now();
+  options.now = [started] {
     return absl::FromCivil(absl::CivilSecond(2026, 11, 23, 12, 0, 0),
-                           absl::UTCTimeZone());
+                           absl::UTCTimeZone()) +
+           (absl::Now() - started);
   };
   configure(&options);
   auto server = services::EhcpServer::Start(options);

@@ -67,7 +67,8 @@ class TempDir {
 };
 
 // An in-process ehcpd on 127.0.0.1:0 with a stub connected to it. Its
-// clock says 2026-11-23 12:00 UTC unless the test sets `now`. With
+// clock says 2026-11-23 12:00 UTC at the start, and moves on with real
+// time, unless the test sets `now`. With
 // `metrics`, it serves Prometheus metrics on another free port.
 class TestServer {
  public:
