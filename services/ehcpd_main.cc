@@ -6,6 +6,7 @@
 // SIGTERM or SIGINT: stop accepting, finish in-flight calls, close the
 // database cleanly, exit 0.
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstdio>
 #include <string>
@@ -130,6 +131,9 @@ void Say(LogFormat format, absl::string_view event, LogLevel level,
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Everything ehcpd creates (the data directory's files, the webhook
+  // cursor) is its user's alone: children's records.
+  umask(0077);
   absl::SetProgramUsageMessage(
       "ehcpd serves the EHCP case API (ehcp.v1.CaseService) over gRPC.\n"
       "Usage: ehcpd [--data_dir=DIR] [--listen=HOST:PORT] [--nosync]\n"

@@ -17,6 +17,7 @@
 #include "domain/dates.h"
 #include "domain/rules.h"
 #include "domain/validation.h"
+#include "common/status_macros.h"
 #include "services/internal/alert_service.h"
 #include "services/internal/alert_webhook.h"
 #include "services/internal/call_observer.h"
@@ -35,6 +36,50 @@
 #include "storage/event_log.h"
 
 namespace ehcp::services {
+
+absl::StatusOr<int> SecureDataDir(const std::string& data_dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::create_directories(data_dir, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "data_dir: cannot create ", data_dir, ": ", error.message()));
+  }
+  int changed = 0;
+  // Owner only: rwx for directories, rw for files (0700 / 0600).
+  auto tighten = [&](const fs::path& path, bool directory) -> absl::Status {
+    const fs::file_status status = fs::symlink_status(path, error);
+    if (error || fs::is_symlink(status)) return absl::OkStatus();
+    const fs::perms want =
+        directory ? fs::perms::owner_all
+                  : fs::perms::owner_read | fs::perms::owner_write;
+    if ((status.permissions() & fs::perms::mask) == want) {
+      return absl::OkStatus();
+    }
+    fs::permissions(path, want, fs::perm_options::replace, error);
+    if (error) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "data_dir: cannot make ", path.string(),
+          " private to ehcpd's user (", error.message(),
+          "); it holds children's records: give it to that user "
+          "(chown -R) and start again"));
+    }
+    ++changed;
+    return absl::OkStatus();
+  };
+  EHCP_RETURN_IF_ERROR(tighten(data_dir, /*directory=*/true));
+  for (fs::recursive_directory_iterator it(data_dir, error), end;
+       !error && it != end; it.increment(error)) {
+    const bool directory = it->is_directory(error);
+    if (error) break;
+    EHCP_RETURN_IF_ERROR(tighten(it->path(), directory));
+  }
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "data_dir: cannot read ", data_dir, ": ", error.message()));
+  }
+  return changed;
+}
 
 absl::StatusOr<std::string> RecoverDataDir(const std::string& data_dir,
                                            uint64_t keep_to, absl::Time now) {
@@ -221,12 +266,21 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
         "--alert_webhook_token_file and --alert_webhook_la need "
         "--alert_webhook_url");
   }
+  absl::StatusOr<int> tightened = SecureDataDir(options.data_dir);
+  if (!tightened.ok()) return tightened.status();
   std::unique_ptr<EhcpServer> server(new EhcpServer);
   server->clock_ = std::make_unique<ServerClock>(options.now, options.today);
   ServerClock* const clock = server->clock_.get();
   const std::function<absl::Time()> now = [clock] { return clock->Now(); };
   server->oplog_ = std::make_unique<StructuredLog>(
       StructuredLog::Options{*log_format, options.log_sink});
+  if (*tightened > 0) {
+    server->oplog_->LogJson(
+        "data_dir_made_private",
+        {{"data_dir", options.data_dir},
+         {"paths", static_cast<uint64_t>(*tightened)}},
+        LogLevel::kWarning);
+  }
   server->service_metrics_ = std::make_unique<ServiceMetrics>();
   storage::EventLog::Options log_options;
   log_options.sync = options.sync;

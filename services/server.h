@@ -130,6 +130,14 @@ struct ServerOptions {
   WebhookOptions alert_webhook;
 };
 
+// Makes `data_dir` (created when missing) and everything in it private to
+// the process's user: directories 0700, files 0600 (symbolic links are
+// left alone). Returns how many paths it changed. FAILED_PRECONDITION
+// naming a path it cannot change (another user's); UNAVAILABLE when the
+// directory cannot be created or read. EhcpServer::Start calls it; ehcpd
+// also sets its umask to 077 so that files created later are private too.
+absl::StatusOr<int> SecureDataDir(const std::string& data_dir);
+
 // The operator's recovery of a data directory whose log refuses to open
 // as damaged (`ehcpd --recover_to=P`), when there is no backup to restore:
 //  1. copies `data_dir`/log whole to `data_dir`/damaged-<UTC time>/log (the

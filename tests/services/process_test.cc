@@ -930,6 +930,43 @@ TEST(ProcessTest, StderrIsAJsonLogOfTheStartAndOfRefusalsWithoutPersonalData) {
   EXPECT_EQ(said.find("2012-09"), std::string::npos) << said;
 }
 
+// Children's records: the data directory and everything ehcpd writes in
+// it, before and during its run, are its user's alone (0700 / 0600), also
+// when the directory existed with looser modes.
+TEST(ProcessTest, TheDataDirectoryIsPrivateToEhcpdsUser) {
+  namespace fs = std::filesystem;
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  fs::create_directories(data + "/old");
+  fs::permissions(data, fs::perms(0755));
+  fs::permissions(data + "/old", fs::perms(0755));
+  std::ofstream(data + "/old/notes.txt") << "left by someone\n";
+  fs::permissions(data + "/old/notes.txt", fs::perms(0644));
+  {
+    EhcpdProcess ehcpd(data);
+    {
+      auto stub = v1::CaseService::NewStub(ehcpd.channel());
+      OpenAndAssess(*stub, "PRIVATE-1");
+    }
+    ehcpd.DropChannel();
+    ASSERT_NE(ehcpd.SignalAndWait(SIGTERM, absl::Seconds(20)), -1);
+  }
+  int files = 0;
+  EXPECT_EQ(fs::status(data).permissions() & fs::perms::mask, fs::perms(0700));
+  for (const fs::directory_entry& entry :
+       fs::recursive_directory_iterator(data)) {
+    const fs::perms mode =
+        entry.symlink_status().permissions() & fs::perms::mask;
+    if (entry.is_directory()) {
+      EXPECT_EQ(mode, fs::perms(0700)) << entry.path();
+    } else if (entry.is_regular_file()) {
+      EXPECT_EQ(mode, fs::perms(0600)) << entry.path();
+      ++files;
+    }
+  }
+  EXPECT_GT(files, 5) << "the walk saw too few of ehcpd's files";
+}
+
 // --- Alerts across kill -9 ---------------------------------------------
 
 // The day `days` after `from`, as "YYYY-MM-DD".
