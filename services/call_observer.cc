@@ -6,6 +6,7 @@
 #include "absl/random/random.h"
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/strip.h"
 #include "absl/time/clock.h"
@@ -63,20 +64,37 @@ class CallObserver final : public grpc::experimental::Interceptor {
       }
     }
     if (methods->QueryInterceptionHookPoint(
+            InterceptionHookPoints::POST_RECV_MESSAGE) &&
+        methods->GetRecvMessage() == nullptr) {
+      unparseable_ = true;  // the message failed to deserialize
+    }
+    if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
       if (request_id_.empty()) request_id_ = NewRequestId();
       if (auto* trailing = methods->GetSendTrailingMetadata();
           trailing != nullptr) {
         trailing->emplace(kRequestIdKey, request_id_);
       }
-      const grpc::Status status = methods->GetSendStatus();
-      CallObserverFactory::CallEnd end;
+      grpc::Status status = methods->GetSendStatus();
       const absl::string_view method = info_->method();
+      if (unparseable_ &&
+          status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+        status = grpc::Status(
+            grpc::StatusCode::INVALID_ARGUMENT,
+            absl::StrCat("request: the bytes sent to ",
+                         std::string(absl::StripPrefix(method, "/")),
+                         " do not parse as its request message (protobuf)"));
+        methods->ModifySendStatus(status);
+      }
+      CallObserverFactory::CallEnd end;
+      end.unparseable = unparseable_;
       end.method = std::string(absl::StripPrefix(method, "/"));
       end.unary =
           info_->type() == grpc::experimental::ServerRpcInfo::Type::UNARY;
       end.code = status.error_code();
-      end.rule = RuleOf(status.error_code(), status.error_message());
+      end.rule = unparseable_
+                     ? std::string("request.unparseable")
+                     : RuleOf(status.error_code(), status.error_message());
       end.request_id = request_id_;
       end.latency = absl::Now() - arrived_;
       factory_->Ended(end);
@@ -89,6 +107,7 @@ class CallObserver final : public grpc::experimental::Interceptor {
   const CallObserverFactory* const factory_;
   const absl::Time arrived_;
   std::string request_id_;
+  bool unparseable_ = false;
 };
 
 }  // namespace
@@ -146,12 +165,24 @@ void CallObserverFactory::Ended(const CallEnd& call) const {
   if (!ok) {
     metrics_->CallNotOk(call.method, code, call.rule);
     const bool fault = IsServerFault(call.code);
-    log_->LogJson(fault ? "call_failed" : "call_refused",
-                  {{"method", call.method},
-                   {"code", code},
-                   {"rule", call.rule},
-                   {"request_id", call.request_id},
-                   {"latency_ms", latency_ms}},
+    LogFields fields = {{"method", call.method},
+                        {"code", code},
+                        {"rule", call.rule},
+                        {"request_id", call.request_id},
+                        {"latency_ms", latency_ms}};
+    if (call.unparseable) {
+      absl::MutexLock lock(&mu_);
+      const absl::Time now = absl::Now();
+      if (now - last_unparseable_logged_ < absl::Seconds(1)) {
+        ++unparseable_not_logged_;
+        return;
+      }
+      last_unparseable_logged_ = now;
+      fields.push_back({"unparseable_not_logged",
+                        static_cast<uint64_t>(unparseable_not_logged_)});
+      unparseable_not_logged_ = 0;
+    }
+    log_->LogJson(fault ? "call_failed" : "call_refused", fields,
                   fault ? LogLevel::kError : LogLevel::kWarning);
   } else {
     metrics_->AppendAcknowledged(call.method, call.latency);

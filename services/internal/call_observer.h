@@ -15,7 +15,13 @@
 //    the status message: it may echo what the client sent (a field's
 //    value), and the log must hold no personal data;
 //  - returns the request id to the client in the trailing metadata
-//    `x-request-id`.
+//    `x-request-id`;
+//  - answers a request whose bytes do not parse as the method's message
+//    INVALID_ARGUMENT "request: ... do not parse" with the rule
+//    "request.unparseable" (gRPC's callback API would answer UNIMPLEMENTED
+//    with no message), logging at most one such refusal a second (with
+//    how many were not logged since), so that a client sending garbage
+//    cannot flood the log; each is still counted.
 //
 // The request id is the client's `x-request-id` metadata when it is 1–64
 // characters of [A-Za-z0-9._:-]; otherwise (absent, or anything else, which
@@ -29,9 +35,12 @@
 #ifndef EHCP_SERVICES_INTERNAL_CALL_OBSERVER_H_
 #define EHCP_SERVICES_INTERNAL_CALL_OBSERVER_H_
 
+#include <cstdint>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "grpcpp/support/server_interceptor.h"
 #include "grpcpp/support/status.h"
@@ -78,6 +87,8 @@ class CallObserverFactory
     std::string rule;
     std::string request_id;
     absl::Duration latency;
+    // The request's bytes did not parse (logged at most once a second).
+    bool unparseable = false;
   };
   void Ended(const CallEnd& call) const;
 
@@ -85,6 +96,10 @@ class CallObserverFactory
   ServiceMetrics* const metrics_;
   StructuredLog* const log_;
   const absl::Duration slow_call_;
+  mutable absl::Mutex mu_;
+  mutable absl::Time last_unparseable_logged_ ABSL_GUARDED_BY(mu_) =
+      absl::InfinitePast();
+  mutable int64_t unparseable_not_logged_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace ehcp::services

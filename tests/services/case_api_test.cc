@@ -306,5 +306,25 @@ TEST_F(CaseApiTest, HealthIsServingForTheServerAndEachService) {
   EXPECT_EQ(HealthOf(server_->channel(), "ehcp.v1.NoSuchService"), -1);
 }
 
+// Bytes that are not the request message change nothing and are
+// INVALID_ARGUMENT, whichever call they are sent to (services/internal/
+// call_observer.h).
+TEST_F(CaseApiTest, AnUnparseableRequestIsRefusedAndWritesNothing) {
+  const std::string case_id = server_->OpenCase("MED/RAW/1");
+  const std::string garbage("\xff\xff\xff\xff\x0f garbage", 10);
+  for (const char* method :
+       {"/ehcp.v1.CaseService/AppendEvents", "/ehcp.v1.CaseService/OpenCase",
+        "/ehcp.v1.ClockService/ListBreaches"}) {
+    std::string reply;
+    grpc::Status status =
+        RawUnaryCall(server_->channel(), method, garbage, &reply);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT)
+        << method << ": " << status.error_message();
+    EXPECT_NE(status.error_message().find("do not parse"), std::string::npos)
+        << status.error_message();
+  }
+  EXPECT_EQ(ReadAllOfCase(case_id).size(), 1u);
+}
+
 }  // namespace
 }  // namespace ehcp::testing

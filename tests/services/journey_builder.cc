@@ -183,6 +183,39 @@ std::string TestServer::OpenCase(const std::string& ref,
   return response.case_id();
 }
 
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method,
+                          const std::string& request, std::string* reply) {
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_bytes(&slice, 1);
+  grpc::ByteBuffer reply_bytes;
+  grpc::GenericStub generic(channel);
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::seconds(10));
+  grpc::Status status;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool done = false;
+  generic.UnaryCall(&context, method, grpc::StubOptions(), &request_bytes,
+                    &reply_bytes, [&](grpc::Status s) {
+                      std::lock_guard<std::mutex> lock(mu);
+                      status = s;
+                      done = true;
+                      cv.notify_one();
+                    });
+  std::unique_lock<std::mutex> lock(mu);
+  cv.wait(lock, [&] { return done; });
+  reply->clear();
+  std::vector<grpc::Slice> slices;
+  if (status.ok() && reply_bytes.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) {
+      reply->append(reinterpret_cast<const char*>(s.begin()), s.size());
+    }
+  }
+  return status;
+}
+
 int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
              const std::string& service) {
   // HealthCheckRequest{service = 1}, written by hand: the health proto's
@@ -193,33 +226,10 @@ int HealthOf(const std::shared_ptr<grpc::Channel>& channel,
     request.push_back(static_cast<char>(service.size()));
     request += service;
   }
-  grpc::Slice slice(request);
-  grpc::ByteBuffer request_bytes(&slice, 1);
-  grpc::ByteBuffer reply;
-  grpc::GenericStub generic(channel);
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() +
-                       std::chrono::seconds(10));
-  grpc::Status status;
-  std::mutex mu;
-  std::condition_variable cv;
-  bool done = false;
-  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check",
-                    grpc::StubOptions(), &request_bytes, &reply,
-                    [&](grpc::Status s) {
-                      std::lock_guard<std::mutex> lock(mu);
-                      status = s;
-                      done = true;
-                      cv.notify_one();
-                    });
-  std::unique_lock<std::mutex> lock(mu);
-  cv.wait(lock, [&] { return done; });
-  if (!status.ok()) return -1;
-  std::vector<grpc::Slice> slices;
-  if (!reply.Dump(&slices).ok()) return -1;
   std::string bytes;
-  for (const grpc::Slice& s : slices) {
-    bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  if (!RawUnaryCall(channel, "/grpc.health.v1.Health/Check", request, &bytes)
+           .ok()) {
+    return -1;
   }
   // HealthCheckResponse{status = 1}: absent is 0 (UNKNOWN).
   if (bytes.empty()) return 0;

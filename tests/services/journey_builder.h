@@ -43,6 +43,13 @@ std::map<std::string, v1::Clock> ClocksAsOf(v1::ClockService::Stub& clocks,
                                             const std::string& case_id,
                                             const std::string& as_of);
 
+// Calls unary `method` ("/package.Service/Method") with `request` as raw
+// bytes (malformed on purpose, or a message without generated code);
+// the status, and the reply's bytes in *reply when OK.
+grpc::Status RawUnaryCall(const std::shared_ptr<grpc::Channel>& channel,
+                          const std::string& method,
+                          const std::string& request, std::string* reply);
+
 // What grpc.health.v1.Health/Check answers for `service` ("" is the
 // server as a whole): 1 SERVING, 2 NOT_SERVING; -1 when the call fails
 // (e.g. NOT_FOUND for a service health is not reported for).

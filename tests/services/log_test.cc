@@ -127,6 +127,33 @@ TEST(LogTest, ARefusedCallIsOneJsonLineWithMethodCodeRuleAndRequestId) {
   EXPECT_EQ(Field(object, "message"), "<absent>") << line;
 }
 
+// A client sending garbage cannot flood the log: a burst of unparseable
+// requests, each INVALID_ARGUMENT, is one line, which says how many more
+// it stands for when the next one is logged.
+TEST(LogTest, ABurstOfUnparseableRequestsIsOneLine) {
+  TempDir dir;
+  CapturedLog log;
+  TestServer server(dir.path(), /*metrics=*/false,
+                    [&](services::ServerOptions* options) {
+                      options->log_sink = log.Sink();
+                    });
+  std::string reply;
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(RawUnaryCall(server.channel(), "/ehcp.v1.CaseService/ReadCase",
+                           "\xff\xff\xff", &reply)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  }
+  ASSERT_FALSE(log.LineWith("request.unparseable").empty());
+  int lines = 0;
+  for (absl::string_view line : absl::StrSplit(log.Text(), '\n')) {
+    if (absl::StrContains(line, "request.unparseable")) ++lines;
+  }
+  // 50 calls take well under a few seconds: at most one line a second.
+  EXPECT_GE(lines, 1);
+  EXPECT_LE(lines, 5) << log.Text();
+}
+
 TEST(LogTest, NoPersonalDataOrEchoOfClientInputReachesTheLog) {
   TempDir dir;
   CapturedLog log;
