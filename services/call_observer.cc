@@ -66,7 +66,7 @@ class CallObserver final : public grpc::experimental::Interceptor {
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::POST_RECV_MESSAGE) &&
         methods->GetRecvMessage() == nullptr) {
-      unparseable_ = true;  // the message failed to deserialize
+      unparseable_ = true;  // failed to deserialize, or a client stream ended
     }
     if (methods->QueryInterceptionHookPoint(
             InterceptionHookPoints::PRE_SEND_STATUS)) {
@@ -77,8 +77,13 @@ class CallObserver final : public grpc::experimental::Interceptor {
       }
       grpc::Status status = methods->GetSendStatus();
       const absl::string_view method = info_->method();
-      if (unparseable_ &&
-          status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      // A message that failed to deserialize makes gRPC's callback API
+      // answer UNIMPLEMENTED, with no message. (A null message also ends
+      // every client stream: only the UNIMPLEMENTED answer tells them apart.)
+      const bool unparseable =
+          unparseable_ &&
+          status.error_code() == grpc::StatusCode::UNIMPLEMENTED;
+      if (unparseable) {
         status = grpc::Status(
             grpc::StatusCode::INVALID_ARGUMENT,
             absl::StrCat("request: the bytes sent to ",
@@ -87,12 +92,12 @@ class CallObserver final : public grpc::experimental::Interceptor {
         methods->ModifySendStatus(status);
       }
       CallObserverFactory::CallEnd end;
-      end.unparseable = unparseable_;
+      end.unparseable = unparseable;
       end.method = std::string(absl::StripPrefix(method, "/"));
       end.unary =
           info_->type() == grpc::experimental::ServerRpcInfo::Type::UNARY;
       end.code = status.error_code();
-      end.rule = unparseable_
+      end.rule = unparseable
                      ? std::string("request.unparseable")
                      : RuleOf(status.error_code(), status.error_message());
       end.request_id = request_id_;
