@@ -56,6 +56,12 @@ ABSL_FLAG(int64_t, case_cache_mb, 1024,
           "and clocks) shared by appends, the clock index and reports. "
           "Least recently used cases beyond it are read again when needed.");
 
+ABSL_FLAG(int64_t, max_request_memory_mb, 256,
+          "Memory, in MiB, that gRPC may hold for calls in flight; past it "
+          "ehcpd stops reading requests until memory is released (a gRPC "
+          "resource quota), so many large requests at once cannot exhaust "
+          "the machine.");
+
 ABSL_FLAG(std::string, log_format, "json",
           "The operator's log on stderr: \"json\" (one JSON object per "
           "line: start-up configuration, refused and failed calls, slow "
@@ -192,6 +198,10 @@ int main(int argc, char** argv) {
   options.slow_call = absl::GetFlag(FLAGS_slow_call);
   options.metrics_report_interval =
       absl::GetFlag(FLAGS_metrics_report_interval);
+  options.max_request_memory_bytes =
+      static_cast<size_t>(
+          std::max<int64_t>(16, absl::GetFlag(FLAGS_max_request_memory_mb)))
+      << 20;
   options.case_cache_bytes =
       static_cast<size_t>(std::max<int64_t>(1, absl::GetFlag(FLAGS_case_cache_mb)))
       << 20;

@@ -18,6 +18,7 @@
 #include "domain/rules.h"
 #include "domain/validation.h"
 #include "common/status_macros.h"
+#include "grpcpp/resource_quota.h"
 #include "services/internal/alert_service.h"
 #include "services/internal/alert_webhook.h"
 #include "services/internal/call_observer.h"
@@ -205,6 +206,8 @@ void EhcpServer::LogStarted(const ServerOptions& options,
        {"workers", options.worker_threads},
        {"max_queued_work", static_cast<uint64_t>(options.max_queued_work)},
        {"max_message_bytes", options.max_message_bytes},
+       {"max_request_memory_mb",
+        static_cast<uint64_t>(options.max_request_memory_bytes >> 20)},
        {"slow_call_ms", absl::ToInt64Milliseconds(options.slow_call)},
        {"metrics_report_interval_s",
         absl::ToInt64Seconds(options.metrics_report_interval)},
@@ -352,6 +355,9 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   builder.AddListeningPort(options.listen_address, *credentials,
                            &server->port_);
   builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  grpc::ResourceQuota quota("ehcpd");
+  quota.Resize(options.max_request_memory_bytes);
+  builder.SetResourceQuota(quota);
   builder.RegisterService(server->service_.get());
   builder.RegisterService(server->clocks_.get());
   builder.RegisterService(server->alert_service_.get());

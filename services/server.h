@@ -96,6 +96,11 @@ struct ServerOptions {
   absl::Duration metrics_report_interval = absl::Seconds(30);
   // Largest request accepted, in bytes (larger: RESOURCE_EXHAUSTED).
   int max_message_bytes = 4 << 20;
+  // Memory gRPC may hold for calls in flight (their buffers and messages),
+  // in bytes: a gRPC resource quota. Past it, gRPC stops reading from
+  // connections until memory is released, so 48 clients sending 4 MiB
+  // each cannot raise memory without bound.
+  size_t max_request_memory_bytes = size_t{256} << 20;
   // The operator's log (services/internal/structured_log.h): "json" (one
   // JSON object per line) or "text"; anything else is INVALID_ARGUMENT.
   std::string log_format = "json";
