@@ -282,7 +282,8 @@ AlertServiceImpl::AlertServiceImpl(projections::AlertScheduler* scheduler,
 grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(
     grpc::CallbackServerContext* context, const v1::ListAlertsRequest* request,
     v1::ListAlertsResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.AlertService/ListAlerts");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AlertService/ListAlerts");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -315,7 +316,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(
 grpc::ServerWriteReactor<v1::WatchAlertsResponse>*
 AlertServiceImpl::WatchAlerts(grpc::CallbackServerContext* context,
                               const v1::WatchAlertsRequest* request) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.AlertService/WatchAlerts");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AlertService/WatchAlerts");
       !allowed.ok()) {
     return new RefusedStream<v1::WatchAlertsResponse>(allowed);
   }
@@ -337,7 +339,8 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetAlertStatus(
     grpc::CallbackServerContext* context,
     const v1::GetAlertStatusRequest* /*request*/,
     v1::GetAlertStatusResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.AlertService/GetAlertStatus");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AlertService/GetAlertStatus");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -385,7 +388,8 @@ AdminServiceImpl::AdminServiceImpl(ServerClock* clock,
 grpc::ServerUnaryReactor* AdminServiceImpl::GetToday(
     grpc::CallbackServerContext* context,
     const v1::GetTodayRequest* /*request*/, v1::GetTodayResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.AdminService/GetToday");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AdminService/GetToday");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -397,7 +401,8 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetToday(
 grpc::ServerUnaryReactor* AdminServiceImpl::SetToday(
     grpc::CallbackServerContext* context, const v1::SetTodayRequest* request,
     v1::SetTodayResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.AdminService/SetToday");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AdminService/SetToday");
       !allowed.ok()) {
     return Finished(context, allowed);
   }

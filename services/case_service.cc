@@ -102,7 +102,8 @@ grpc::ServerUnaryReactor* CaseServiceImpl::AppendEvents(
 grpc::ServerUnaryReactor* CaseServiceImpl::ReadCase(
     grpc::CallbackServerContext* context, const v1::ReadCaseRequest* request,
     v1::ReadCaseResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/ReadCase");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ReadCase");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -154,7 +155,8 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ReadCase(
 grpc::ServerUnaryReactor* CaseServiceImpl::ReadLog(
     grpc::CallbackServerContext* context, const v1::ReadLogRequest* request,
     v1::ReadLogResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/ReadLog");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ReadLog");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -189,7 +191,8 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
     grpc::CallbackServerContext* context,
     const v1::GetCaseStateRequest* request,
     v1::GetCaseStateResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/GetCaseState");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/GetCaseState");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -218,7 +221,8 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetDigest(
     grpc::CallbackServerContext* context,
     const v1::GetDigestRequest* /*request*/,
     v1::GetDigestResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/GetDigest");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/GetDigest");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -234,7 +238,8 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetDigest(
 grpc::ServerWriteReactor<v1::VerifyLogResponse>* CaseServiceImpl::VerifyLog(
     grpc::CallbackServerContext* context,
     const v1::VerifyLogRequest* request) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/VerifyLog");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/VerifyLog");
       !allowed.ok()) {
     return new RefusedStream<v1::VerifyLogResponse>(allowed);
   }
@@ -250,7 +255,8 @@ grpc::ServerWriteReactor<v1::VerifyLogResponse>* CaseServiceImpl::VerifyLog(
 grpc::ServerWriteReactor<v1::ExportLogResponse>* CaseServiceImpl::ExportLog(
     grpc::CallbackServerContext* context,
     const v1::ExportLogRequest* request) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/ExportLog");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ExportLog");
       !allowed.ok()) {
     return new RefusedStream<v1::ExportLogResponse>(allowed);
   }
@@ -260,7 +266,8 @@ grpc::ServerWriteReactor<v1::ExportLogResponse>* CaseServiceImpl::ExportLog(
 grpc::ServerReadReactor<v1::ImportLogRequest>* CaseServiceImpl::ImportLog(
     grpc::CallbackServerContext* context,
     v1::ImportLogResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/ImportLog");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ImportLog");
       !allowed.ok()) {
     return new RefusedReadStream<v1::ImportLogRequest>(allowed);
   }
@@ -508,7 +515,8 @@ class CaseServiceImpl::SubscribeReactor
 grpc::ServerWriteReactor<v1::SubscribeResponse>* CaseServiceImpl::Subscribe(
     grpc::CallbackServerContext* context,
     const v1::SubscribeRequest* request) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.CaseService/Subscribe");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/Subscribe");
       !allowed.ok()) {
     return new RefusedStream<v1::SubscribeResponse>(allowed);
   }

@@ -85,7 +85,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
     grpc::CallbackServerContext* context,
     const v1::GetCaseClocksRequest* request,
     v1::GetCaseClocksResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/GetCaseClocks");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetCaseClocks");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -139,7 +140,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
 grpc::ServerWriteReactor<v1::ReplayCaseResponse>* ClockServiceImpl::ReplayCase(
     grpc::CallbackServerContext* context,
     const v1::ReplayCaseRequest* request) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/ReplayCase");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ReplayCase");
       !allowed.ok()) {
     return new RefusedStream<v1::ReplayCaseResponse>(allowed);
   }
@@ -151,7 +153,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(
     grpc::CallbackServerContext* context,
     const v1::ListBreachesRequest* request,
     v1::ListBreachesResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/ListBreaches");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ListBreaches");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -199,7 +202,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetReviewBacklog(
     grpc::CallbackServerContext* context,
     const v1::GetReviewBacklogRequest* request,
     v1::GetReviewBacklogResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/GetReviewBacklog");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetReviewBacklog");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -241,7 +245,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
     grpc::CallbackServerContext* context,
     const v1::GetTimelinessRequest* request,
     v1::GetTimelinessResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/GetTimeliness");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetTimeliness");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -271,7 +276,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
 grpc::ServerUnaryReactor* ClockServiceImpl::FindCase(
     grpc::CallbackServerContext* context, const v1::FindCaseRequest* request,
     v1::FindCaseResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/FindCase");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/FindCase");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -291,7 +297,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::FindCase(
 grpc::ServerUnaryReactor* ClockServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const v1::ListCasesRequest* request,
     v1::ListCasesResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/ListCases");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ListCases");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -320,7 +327,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::ListDeadlines(
     grpc::CallbackServerContext* context,
     const v1::ListDeadlinesRequest* request,
     v1::ListDeadlinesResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/ListDeadlines");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ListDeadlines");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -362,7 +370,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
     grpc::CallbackServerContext* context,
     const v1::GetProjectionStatusRequest* /*request*/,
     v1::GetProjectionStatusResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/GetProjectionStatus");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetProjectionStatus");
       !allowed.ok()) {
     return Finished(context, allowed);
   }
@@ -405,7 +414,8 @@ grpc::ServerUnaryReactor* ClockServiceImpl::RebuildProjections(
     grpc::CallbackServerContext* context,
     const v1::RebuildProjectionsRequest* /*request*/,
     v1::RebuildProjectionsResponse* response) {
-  if (absl::Status allowed = Allowed(auth_, *context, "ehcp.v1.ClockService/RebuildProjections");
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/RebuildProjections");
       !allowed.ok()) {
     return Finished(context, allowed);
   }

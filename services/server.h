@@ -161,9 +161,10 @@ class EhcpServer {
   // address or log format, a webhook option (a URL that is not http:// or
   // https://, an unreadable token file, a bad filter), or TLS files that
   // are missing, unreadable or do not belong together
-  // (services/internal/tls.h), or a principals file that cannot be read
-  // or does not parse (the error names its line and field), all found
-  // before anything is created on disk; FAILED_PRECONDITION for plaintext on an address other machines
+  // (services/internal/tls.h), or a principals file that does not parse
+  // (the error names its line and field; NOT_FOUND or PERMISSION_DENIED
+  // when it cannot be read), all found before anything is created on
+  // disk; FAILED_PRECONDITION for plaintext on an address other machines
   // can reach, or for a webhook cursor that does not parse or is past the
   // alert log; UNAVAILABLE when the port (or the metrics port) cannot be
   // bound; errors from the log (e.g. FAILED_PRECONDITION for a data
