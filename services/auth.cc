@@ -250,7 +250,7 @@ absl::StatusOr<std::vector<Principal>> ParsePrincipals(absl::string_view text,
         if (!IsLowerHex64(absl::AsciiStrToLower(value))) {
           return error(key,
                        "must be 64 hex digits (the SHA-256 of the "
-                       "token: ehcpctl hash-token)");
+                       "token: printf %s TOKEN | sha256sum)");
         }
         p.token_sha256 = absl::AsciiStrToLower(value);
       } else if (key == "cert_cn") {

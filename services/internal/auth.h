@@ -17,8 +17,9 @@
 //   roles         caseworker, auditor, alerting, admin, comma-separated.
 //   las           ONS LA codes (E06000035), comma-separated, or `*` (all).
 //   token_sha256  the SHA-256 of the bearer token, 64 hex digits (the
-//                 token itself is never stored): `ehcpctl hash-token`, or
-//                 `printf %s "$TOKEN" | sha256sum`. Unique in the file.
+//                 token itself is never stored): `printf %s "$TOKEN" |
+//                 sha256sum` (ehcpctl may not hash: SHA-256 lives in
+//                 storage/, below tools/). Unique in the file.
 //   cert_cn       a client-certificate identity under mutual TLS: the
 //                 verified certificate's subject CN or one of its SANs.
 //                 Unique in the file.
