@@ -9,6 +9,7 @@
 #include "domain/dates.h"
 #include "domain/rules.h"
 #include "domain/validation.h"
+#include "services/internal/auth.h"
 #include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
@@ -281,6 +282,11 @@ AlertServiceImpl::AlertServiceImpl(projections::AlertScheduler* scheduler,
 grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(
     grpc::CallbackServerContext* context, const v1::ListAlertsRequest* request,
     v1::ListAlertsResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AlertService/ListAlerts");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   if (request->page_size() < 0 || request->page_size() > kMaxPageSize) {
     return Finished(context, absl::InvalidArgumentError(absl::StrCat(
                                  "page_size: ", request->page_size(),
@@ -308,8 +314,13 @@ grpc::ServerUnaryReactor* AlertServiceImpl::ListAlerts(
 }
 
 grpc::ServerWriteReactor<v1::WatchAlertsResponse>*
-AlertServiceImpl::WatchAlerts(grpc::CallbackServerContext* /*context*/,
+AlertServiceImpl::WatchAlerts(grpc::CallbackServerContext* context,
                               const v1::WatchAlertsRequest* request) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AlertService/WatchAlerts");
+      !allowed.ok()) {
+    return new RefusedStream<v1::WatchAlertsResponse>(allowed);
+  }
   absl::StatusOr<projections::AlertFilter> filter =
       FromProto(request->filter());
   {
@@ -328,6 +339,11 @@ grpc::ServerUnaryReactor* AlertServiceImpl::GetAlertStatus(
     grpc::CallbackServerContext* context,
     const v1::GetAlertStatusRequest* /*request*/,
     v1::GetAlertStatusResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AlertService/GetAlertStatus");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   const projections::SchedulerStatus status = scheduler_->Status();
   response->set_day(domain::FormatDate(status.day));
   response->set_first_day(domain::FormatDate(status.first_day));
@@ -372,6 +388,11 @@ AdminServiceImpl::AdminServiceImpl(ServerClock* clock,
 grpc::ServerUnaryReactor* AdminServiceImpl::GetToday(
     grpc::CallbackServerContext* context,
     const v1::GetTodayRequest* /*request*/, v1::GetTodayResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AdminService/GetToday");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   response->set_today(domain::FormatDate(clock_->Today()));
   response->set_simulated(clock_->simulated());
   return Finished(context, absl::OkStatus());
@@ -380,6 +401,11 @@ grpc::ServerUnaryReactor* AdminServiceImpl::GetToday(
 grpc::ServerUnaryReactor* AdminServiceImpl::SetToday(
     grpc::CallbackServerContext* context, const v1::SetTodayRequest* request,
     v1::SetTodayResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.AdminService/SetToday");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   absl::CivilDay day;
   if (!request->today().empty()) {
     if (request->advance_days() != 0) {

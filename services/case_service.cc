@@ -10,6 +10,7 @@
 #include "domain/case_state.h"
 #include "domain/dates.h"
 #include "cases/event_codec.h"
+#include "services/internal/auth.h"
 #include "services/internal/case_convert.h"
 #include "services/internal/grpc_status.h"
 #include "services/internal/log_transfer.h"
@@ -22,8 +23,6 @@ namespace {
 
 constexpr int kDefaultPage = 100;
 constexpr int kMaxPage = 1000;
-// Until authentication arrives every caller is recorded as this principal.
-constexpr char kAnonymous[] = "anonymous";
 
 absl::StatusOr<size_t> PageSize(int32_t requested) {
   if (requested < 0 || requested > kMaxPage) {
@@ -62,9 +61,12 @@ CaseServiceImpl::~CaseServiceImpl() = default;
 grpc::ServerUnaryReactor* CaseServiceImpl::OpenCase(
     grpc::CallbackServerContext* context, const v1::OpenCaseRequest* request,
     v1::OpenCaseResponse* response) {
+  absl::StatusOr<Principal> caller =
+      Authorize(auth_, *context, "ehcp.v1.CaseService/OpenCase");
+  if (!caller.ok()) return Finished(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   commands_->OpenCase(
-      *request, kAnonymous,
+      *request, caller->name,
       [reactor, response](absl::StatusOr<v1::OpenCaseResponse> result) {
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
@@ -80,9 +82,12 @@ grpc::ServerUnaryReactor* CaseServiceImpl::AppendEvents(
     grpc::CallbackServerContext* context,
     const v1::AppendEventsRequest* request,
     v1::AppendEventsResponse* response) {
+  absl::StatusOr<Principal> caller =
+      Authorize(auth_, *context, "ehcp.v1.CaseService/AppendEvents");
+  if (!caller.ok()) return Finished(context, caller.status());
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
   commands_->Append(
-      *request, kAnonymous,
+      *request, caller->name,
       [reactor, response](absl::StatusOr<v1::AppendEventsResponse> result) {
         if (!result.ok()) {
           reactor->Finish(ToGrpcStatus(result.status()));
@@ -97,6 +102,11 @@ grpc::ServerUnaryReactor* CaseServiceImpl::AppendEvents(
 grpc::ServerUnaryReactor* CaseServiceImpl::ReadCase(
     grpc::CallbackServerContext* context, const v1::ReadCaseRequest* request,
     v1::ReadCaseResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ReadCase");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   if (request->case_id().empty()) {
     return Finished(context, absl::InvalidArgumentError("case_id: is required"));
   }
@@ -145,6 +155,11 @@ grpc::ServerUnaryReactor* CaseServiceImpl::ReadCase(
 grpc::ServerUnaryReactor* CaseServiceImpl::ReadLog(
     grpc::CallbackServerContext* context, const v1::ReadLogRequest* request,
     v1::ReadLogResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ReadLog");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   if (request->from_position() < 0) {
     return Finished(context, absl::InvalidArgumentError(
                                  "from_position: must not be negative"));
@@ -176,6 +191,11 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetCaseState(
     grpc::CallbackServerContext* context,
     const v1::GetCaseStateRequest* request,
     v1::GetCaseStateResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/GetCaseState");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   if (request->case_id().empty()) {
     return Finished(context, absl::InvalidArgumentError("case_id: is required"));
   }
@@ -201,6 +221,11 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetDigest(
     grpc::CallbackServerContext* context,
     const v1::GetDigestRequest* /*request*/,
     v1::GetDigestResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/GetDigest");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   // Reads the head record: on the executor.
   return FinishOn(executor_, context, [this, response]() -> absl::Status {
     absl::StatusOr<v1::GetDigestResponse> digest = ReadDigest(*log_);
@@ -211,8 +236,13 @@ grpc::ServerUnaryReactor* CaseServiceImpl::GetDigest(
 }
 
 grpc::ServerWriteReactor<v1::VerifyLogResponse>* CaseServiceImpl::VerifyLog(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     const v1::VerifyLogRequest* request) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/VerifyLog");
+      !allowed.ok()) {
+    return new RefusedStream<v1::VerifyLogResponse>(allowed);
+  }
   return StartVerifyLog(
       log_, executor_,
       [this] {
@@ -223,14 +253,24 @@ grpc::ServerWriteReactor<v1::VerifyLogResponse>* CaseServiceImpl::VerifyLog(
 }
 
 grpc::ServerWriteReactor<v1::ExportLogResponse>* CaseServiceImpl::ExportLog(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     const v1::ExportLogRequest* request) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ExportLog");
+      !allowed.ok()) {
+    return new RefusedStream<v1::ExportLogResponse>(allowed);
+  }
   return StartExportLog(log_, executor_, *request);
 }
 
 grpc::ServerReadReactor<v1::ImportLogRequest>* CaseServiceImpl::ImportLog(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     v1::ImportLogResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/ImportLog");
+      !allowed.ok()) {
+    return new RefusedReadStream<v1::ImportLogRequest>(allowed);
+  }
   return StartImportLog(log_, executor_, response);
 }
 
@@ -475,6 +515,11 @@ class CaseServiceImpl::SubscribeReactor
 grpc::ServerWriteReactor<v1::SubscribeResponse>* CaseServiceImpl::Subscribe(
     grpc::CallbackServerContext* context,
     const v1::SubscribeRequest* request) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.CaseService/Subscribe");
+      !allowed.ok()) {
+    return new RefusedStream<v1::SubscribeResponse>(allowed);
+  }
   {
     absl::MutexLock lock(&mu_);
     if (stopping_ || request->from_position() < 0) {

@@ -12,6 +12,7 @@
 #include "domain/journey.h"
 #include "services/internal/case_replay.h"
 #include "services/internal/clock_convert.h"
+#include "services/internal/auth.h"
 #include "services/internal/grpc_status.h"
 
 namespace ehcp::services {
@@ -84,6 +85,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
     grpc::CallbackServerContext* context,
     const v1::GetCaseClocksRequest* request,
     v1::GetCaseClocksResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetCaseClocks");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   if (request->case_id().empty()) {
     return Finished(context, absl::InvalidArgumentError("case_id: is required"));
   }
@@ -132,8 +138,13 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetCaseClocks(
 }
 
 grpc::ServerWriteReactor<v1::ReplayCaseResponse>* ClockServiceImpl::ReplayCase(
-    grpc::CallbackServerContext* /*context*/,
+    grpc::CallbackServerContext* context,
     const v1::ReplayCaseRequest* request) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ReplayCase");
+      !allowed.ok()) {
+    return new RefusedStream<v1::ReplayCaseResponse>(allowed);
+  }
   return StartReplayCase(cases_, executor_, domain::LondonDate(now_()),
                          *request);
 }
@@ -142,6 +153,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::ListBreaches(
     grpc::CallbackServerContext* context,
     const v1::ListBreachesRequest* request,
     v1::ListBreachesResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ListBreaches");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   projections::BreachFilter filter;
   filter.la_code = request->la_code();
   filter.clock_ids.assign(request->clock_ids().begin(),
@@ -186,6 +202,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetReviewBacklog(
     grpc::CallbackServerContext* context,
     const v1::GetReviewBacklogRequest* request,
     v1::GetReviewBacklogResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetReviewBacklog");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   absl::StatusOr<absl::CivilDay> as_of =
       ParseAsOf(request->as_of(), domain::LondonDate(now_()));
   if (!as_of.ok()) return Finished(context, as_of.status());
@@ -224,6 +245,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
     grpc::CallbackServerContext* context,
     const v1::GetTimelinessRequest* request,
     v1::GetTimelinessResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetTimeliness");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   return Report(context, request->min_position(),
                 [this, request, response]() -> absl::Status {
   absl::StatusOr<projections::TimelinessReport> report =
@@ -250,6 +276,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetTimeliness(
 grpc::ServerUnaryReactor* ClockServiceImpl::FindCase(
     grpc::CallbackServerContext* context, const v1::FindCaseRequest* request,
     v1::FindCaseResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/FindCase");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   return Report(context, request->min_position(),
                 [this, request, response]() -> absl::Status {
                   absl::StatusOr<std::vector<projections::CaseSummary>> found =
@@ -266,6 +297,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::FindCase(
 grpc::ServerUnaryReactor* ClockServiceImpl::ListCases(
     grpc::CallbackServerContext* context, const v1::ListCasesRequest* request,
     v1::ListCasesResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ListCases");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   projections::CaseFilter filter;
   filter.la_code = request->la_code();
   for (int stage : request->stages()) {
@@ -291,6 +327,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::ListDeadlines(
     grpc::CallbackServerContext* context,
     const v1::ListDeadlinesRequest* request,
     v1::ListDeadlinesResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/ListDeadlines");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   absl::StatusOr<absl::CivilDay> as_of =
       ParseAsOf(request->as_of(), domain::LondonDate(now_()));
   if (!as_of.ok()) return Finished(context, as_of.status());
@@ -329,6 +370,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::GetProjectionStatus(
     grpc::CallbackServerContext* context,
     const v1::GetProjectionStatusRequest* /*request*/,
     v1::GetProjectionStatusResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/GetProjectionStatus");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   const projections::IndexStatus status = index_->Status();
   response->set_checkpoint(static_cast<int64_t>(status.checkpoint));
   response->set_head_position(static_cast<int64_t>(status.head));
@@ -368,6 +414,11 @@ grpc::ServerUnaryReactor* ClockServiceImpl::RebuildProjections(
     grpc::CallbackServerContext* context,
     const v1::RebuildProjectionsRequest* /*request*/,
     v1::RebuildProjectionsResponse* response) {
+  if (absl::Status allowed =
+          Allowed(auth_, *context, "ehcp.v1.ClockService/RebuildProjections");
+      !allowed.ok()) {
+    return Finished(context, allowed);
+  }
   // Long: on the executor, never on a gRPC thread.
   return FinishOn(executor_, context, [this, response]() -> absl::Status {
     const absl::Time began = absl::Now();

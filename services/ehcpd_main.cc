@@ -4,7 +4,7 @@
 //
 // Prints one line "ehcpd: listening on HOST:PORT ..." once it serves.
 // SIGTERM or SIGINT: stop accepting, finish in-flight calls, close the
-// database cleanly, exit 0.
+// database cleanly, exit 0. SIGHUP: re-read --principals_file.
 #include <signal.h>
 #include <sys/stat.h>
 
@@ -45,6 +45,14 @@ ABSL_FLAG(bool, insecure_listen, false,
           "Serve plaintext gRPC on an address other machines can reach "
           "(e.g. behind a proxy that terminates TLS). Off: without TLS, "
           "--listen must be loopback.");
+ABSL_FLAG(std::string, principals_file, "",
+          "Authentication and roles: a file of principals, one a line "
+          "(name=... roles=caseworker|auditor|alerting|admin,... las=CODES|* "
+          "and token_sha256=<SHA-256 hex of a bearer token> and/or "
+          "cert_cn=<client certificate CN or SAN, with --tls_client_ca>). "
+          "Re-read when it changes and on SIGHUP; an invalid new file is "
+          "logged and the old one kept. Empty: no authentication, every "
+          "caller may call everything. See docs/security.md.");
 ABSL_FLAG(std::string, metrics_listen, "",
           "Address to serve Prometheus metrics on over HTTP (host:port, "
           "path /metrics); empty: no metrics. Port 0 picks a free port.");
@@ -144,6 +152,8 @@ int main(int argc, char** argv) {
       "ehcpd serves the EHCP case API (ehcp.v1.CaseService) over gRPC.\n"
       "Usage: ehcpd [--data_dir=DIR] [--listen=HOST:PORT] [--nosync]\n"
       "             [--metrics_listen=HOST:PORT] [--log_format=json|text]\n"
+      "             [--principals_file=FILE] [--tls_cert=F --tls_key=F\n"
+      "              [--tls_client_ca=F]]\n"
       "             [--alert_webhook_url=URL [--alert_webhook_token_file=F]\n"
       "              [--alert_webhook_la=ONS_CODE]]\n"
       "       ehcpd --data_dir=DIR --recover_to=N   (a damaged log; see "
@@ -166,6 +176,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   if (const int64_t keep = absl::GetFlag(FLAGS_recover_to); keep >= 0) {
@@ -192,6 +203,7 @@ int main(int argc, char** argv) {
   options.tls.key_file = absl::GetFlag(FLAGS_tls_key);
   options.tls.client_ca_file = absl::GetFlag(FLAGS_tls_client_ca);
   options.insecure_listen = absl::GetFlag(FLAGS_insecure_listen);
+  options.principals_file = absl::GetFlag(FLAGS_principals_file);
   options.sync = absl::GetFlag(FLAGS_sync);
   options.metrics_address = absl::GetFlag(FLAGS_metrics_listen);
   options.log_format = absl::GetFlag(FLAGS_log_format);
@@ -276,7 +288,12 @@ int main(int argc, char** argv) {
   }
 
   int signal_number = 0;
-  sigwait(&stop_signals, &signal_number);
+  while (true) {
+    sigwait(&stop_signals, &signal_number);
+    if (signal_number != SIGHUP) break;
+    // Logged by the server (principals_reloaded / principals_reload_failed).
+    (void)(*server)->ReloadPrincipals();
+  }
   Say(*format, "stopping", LogLevel::kInfo,
       absl::StrCat(signal_number == SIGTERM ? "SIGTERM" : "SIGINT",
                    " received, stopping"));

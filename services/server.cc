@@ -22,6 +22,7 @@
 #include "services/internal/alert_service.h"
 #include "services/internal/alert_webhook.h"
 #include "services/internal/call_observer.h"
+#include "services/internal/auth.h"
 #include "services/internal/case_commands.h"
 #include "services/internal/case_service.h"
 #include "services/internal/clock_service.h"
@@ -218,7 +219,11 @@ void EhcpServer::LogStarted(const ServerOptions& options,
        {"today_simulated", server.clock_->simulated()},
        {"alert_day", domain::FormatDate(server.alerts_->Status().day)},
        {"alert_last_sequence", server.alerts_->LastSequence()},
-       {"alert_webhook", server.webhook_ != nullptr}});
+       {"alert_webhook", server.webhook_ != nullptr},
+       {"principals_file", options.principals_file},
+       {"principals", server.auth_ == nullptr
+                          ? uint64_t{0}
+                          : static_cast<uint64_t>(server.auth_->size())}});
 }
 
 absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
@@ -269,14 +274,18 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
         "--alert_webhook_token_file and --alert_webhook_la need "
         "--alert_webhook_url");
   }
-  absl::StatusOr<int> tightened = SecureDataDir(options.data_dir);
-  if (!tightened.ok()) return tightened.status();
   std::unique_ptr<EhcpServer> server(new EhcpServer);
-  server->clock_ = std::make_unique<ServerClock>(options.now, options.today);
-  ServerClock* const clock = server->clock_.get();
-  const std::function<absl::Time()> now = [clock] { return clock->Now(); };
   server->oplog_ = std::make_unique<StructuredLog>(
       StructuredLog::Options{*log_format, options.log_sink});
+  // The principals, before anything is created on disk.
+  if (!options.principals_file.empty()) {
+    absl::StatusOr<std::unique_ptr<Authenticator>> auth =
+        Authenticator::Load(options.principals_file, server->oplog_.get());
+    if (!auth.ok()) return auth.status();
+    server->auth_ = *std::move(auth);
+  }
+  absl::StatusOr<int> tightened = SecureDataDir(options.data_dir);
+  if (!tightened.ok()) return tightened.status();
   if (*tightened > 0) {
     server->oplog_->LogJson(
         "data_dir_made_private",
@@ -284,6 +293,9 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
          {"paths", static_cast<uint64_t>(*tightened)}},
         LogLevel::kWarning);
   }
+  server->clock_ = std::make_unique<ServerClock>(options.now, options.today);
+  ServerClock* const clock = server->clock_.get();
+  const std::function<absl::Time()> now = [clock] { return clock->Now(); };
   server->service_metrics_ = std::make_unique<ServiceMetrics>();
   storage::EventLog::Options log_options;
   log_options.sync = options.sync;
@@ -346,6 +358,12 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   server->admin_service_ =
       std::make_unique<AdminServiceImpl>(clock, server->alerts_.get());
 
+  // Every method checks its caller against the policy table first.
+  server->service_->set_authenticator(server->auth_.get());
+  server->clocks_->set_authenticator(server->auth_.get());
+  server->alert_service_->set_authenticator(server->auth_.get());
+  server->admin_service_->set_authenticator(server->auth_.get());
+
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -399,6 +417,11 @@ absl::StatusOr<std::unique_ptr<EhcpServer>> EhcpServer::Start(
   server->day_ticker_ = std::thread([s = server.get()] { s->TickDays(); });
   LogStarted(options, *server);
   return server;
+}
+
+absl::Status EhcpServer::ReloadPrincipals() {
+  if (auth_ == nullptr) return absl::OkStatus();
+  return auth_->Reload();
 }
 
 absl::Status EhcpServer::write_status() const { return log_->WriteStatus(); }

@@ -46,6 +46,7 @@ namespace ehcp::services {
 class AdminServiceImpl;
 class AlertServiceImpl;
 class AlertWebhook;
+class Authenticator;
 class CaseCommands;
 class ServerClock;
 class CaseServiceImpl;
@@ -76,6 +77,12 @@ struct ServerOptions {
   // unless insecure_listen (e.g. behind a proxy that terminates TLS).
   TlsFiles tls;
   bool insecure_listen = false;
+  // Who may call what (services/internal/auth.h; docs/security.md,
+  // "Principals and roles"): a principals file of bearer-token hashes and
+  // client-certificate identities with their roles and LAs, re-read when it
+  // changes and by ReloadPrincipals. Empty: authentication off, every
+  // caller is "anonymous" with every role.
+  std::string principals_file;
   // Sync the write-ahead log before acknowledging an append. Turning this
   // off loses acknowledged events on power loss; for benchmarks only.
   bool sync = true;
@@ -167,7 +174,9 @@ class EhcpServer {
   // address or log format, a webhook option (a URL that is not http:// or
   // https://, an unreadable token file, a bad filter), or TLS files that
   // are missing, unreadable or do not belong together
-  // (services/internal/tls.h), all found before anything is created on
+  // (services/internal/tls.h), or a principals file that does not parse
+  // (the error names its line and field; NOT_FOUND or PERMISSION_DENIED
+  // when it cannot be read), all found before anything is created on
   // disk; FAILED_PRECONDITION for plaintext on an address other machines
   // can reach, or for a webhook cursor that does not parse or is past the
   // alert log; UNAVAILABLE when the port (or the metrics port) cannot be
@@ -198,6 +207,11 @@ class EhcpServer {
   // Blocks until Shutdown has completed.
   void Wait();
 
+  // Reads the principals file again (ehcpd does on SIGHUP); an invalid
+  // file keeps the principals in use and is returned (and logged). OK and
+  // nothing done when authentication is off.
+  absl::Status ReloadPrincipals();
+
   // The alert webhook (services/internal/alert_webhook.h); null when off.
   const AlertWebhook* alert_webhook() const { return webhook_.get(); }
 
@@ -212,6 +226,8 @@ class EhcpServer {
   // last, after every thread that feeds them.
   std::unique_ptr<StructuredLog> oplog_;
   std::unique_ptr<ServiceMetrics> service_metrics_;
+  // The principals (null: authentication off); before the services.
+  std::unique_ptr<Authenticator> auth_;
   // The server's now and today (wall clock or simulated).
   std::unique_ptr<ServerClock> clock_;
   std::unique_ptr<storage::EventLog> log_;

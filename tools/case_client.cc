@@ -7,6 +7,7 @@
 #include <sstream>
 #include <utility>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "common/status_macros.h"
@@ -44,8 +45,10 @@ class GrpcCaseClient final : public CaseClient {
   GrpcCaseClient(const std::string& server, absl::Duration connect_timeout,
                  absl::Duration call_timeout,
                  std::shared_ptr<grpc::ChannelCredentials> credentials,
-                 const grpc::ChannelArguments& arguments, bool tls)
+                 const grpc::ChannelArguments& arguments, bool tls,
+                 std::string bearer_token)
       : server_(server),
+        bearer_token_(std::move(bearer_token)),
         connect_timeout_(connect_timeout),
         hint_(tls ? "is it running? does --tls-ca hold the CA of its "
                     "certificate, and, if it asks for one, --tls-cert a "
@@ -176,6 +179,7 @@ class GrpcCaseClient final : public CaseClient {
       override {
     EHCP_RETURN_IF_ERROR(Connect());
     grpc::ClientContext context;
+    Authorize(&context);
     context.set_deadline(Deadline(call_timeout_));
     v1::ImportLogResponse response;
     std::unique_ptr<grpc::ClientWriter<v1::ImportLogRequest>> writer =
@@ -274,6 +278,14 @@ class GrpcCaseClient final : public CaseClient {
     return absl::OkStatus();
   }
 
+  // Every call's credential: the bearer token, when there is one.
+  void Authorize(grpc::ClientContext* context) const {
+    if (!bearer_token_.empty()) {
+      context->AddMetadata("authorization",
+                           absl::StrCat("Bearer ", bearer_token_));
+    }
+  }
+
   // Calls `method` of `stub` (named `name`, "Service/Method", for
   // messages) with the call deadline.
   template <typename Response, typename Stub, typename Method, typename Request>
@@ -282,6 +294,7 @@ class GrpcCaseClient final : public CaseClient {
                                 const Request& request) {
     EHCP_RETURN_IF_ERROR(Connect());
     grpc::ClientContext context;
+    Authorize(&context);
     context.set_deadline(Deadline(call_timeout_));
     Response response;
     const grpc::Status status = (stub.*method)(&context, request, &response);
@@ -302,6 +315,7 @@ class GrpcCaseClient final : public CaseClient {
                       Cancellation* cancel) {
     EHCP_RETURN_IF_ERROR(Connect());
     grpc::ClientContext context;  // no deadline: follows until cancelled
+    Authorize(&context);
     if (cancel != nullptr) cancel->SetHook([&context] { context.TryCancel(); });
     std::unique_ptr<grpc::ClientReader<Response>> reader =
         (stub.*method)(&context, request);
@@ -330,6 +344,7 @@ class GrpcCaseClient final : public CaseClient {
                       absl::FunctionRef<void(const Response&)> on_message) {
     EHCP_RETURN_IF_ERROR(Connect());
     grpc::ClientContext context;
+    Authorize(&context);
     context.set_deadline(Deadline(call_timeout_));
     std::unique_ptr<grpc::ClientReader<Response>> reader =
         (stub.*method)(&context, request);
@@ -368,6 +383,7 @@ class GrpcCaseClient final : public CaseClient {
   }
 
   const std::string server_;
+  const std::string bearer_token_;  // empty: no authorization metadata
   const absl::Duration connect_timeout_;
   const std::string hint_;  // why a connection may fail, for messages
   const absl::Duration call_timeout_;
@@ -417,12 +433,25 @@ absl::Status ConnectionFailure(absl::StatusCode code,
 
 absl::StatusOr<std::unique_ptr<CaseClient>> NewGrpcCaseClient(
     const std::string& server, absl::Duration connect_timeout,
-    absl::Duration call_timeout, const ClientTls& tls) {
+    absl::Duration call_timeout, const ClientTls& tls,
+    const std::string& token_file) {
+  std::string token;
+  if (!token_file.empty()) {
+    EHCP_ASSIGN_OR_RETURN(const std::string text,
+                          ReadFile("--token-file", token_file));
+    token = std::string(absl::StripAsciiWhitespace(
+        absl::string_view(text).substr(0, text.find('\n'))));
+    if (token.empty()) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--token-file: ", token_file, " holds no token on its first line"));
+    }
+  }
   grpc::ChannelArguments arguments;
   if (tls.ca_file.empty()) {
     return std::make_unique<GrpcCaseClient>(
         server, connect_timeout, call_timeout,
-        grpc::InsecureChannelCredentials(), arguments, /*tls=*/false);
+        grpc::InsecureChannelCredentials(), arguments, /*tls=*/false,
+        std::move(token));
   }
   grpc::SslCredentialsOptions options;
   EHCP_ASSIGN_OR_RETURN(options.pem_root_certs,
@@ -438,7 +467,8 @@ absl::StatusOr<std::unique_ptr<CaseClient>> NewGrpcCaseClient(
   }
   return std::make_unique<GrpcCaseClient>(server, connect_timeout, call_timeout,
                                           grpc::SslCredentials(options),
-                                          arguments, /*tls=*/true);
+                                          arguments, /*tls=*/true,
+                                          std::move(token));
 }
 
 }  // namespace ehcp::tools

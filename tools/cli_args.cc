@@ -40,7 +40,7 @@ struct CommandSpec {
 constexpr FlagSpec kGlobalFlags[] = {
     {"server", true},  {"timeout", true},         {"json", false},
     {"help", false},   {"tls-ca", true},          {"tls-cert", true},
-    {"tls-key", true}, {"tls-server-name", true},
+    {"tls-key", true}, {"tls-server-name", true}, {"token-file", true},
 };
 
 const std::vector<CommandSpec>& Commands() {
@@ -1153,6 +1153,12 @@ absl::StatusOr<Invocation> ParseInvocation(absl::Span<const std::string> args,
           fail(Usage(absl::StrCat("--", name, " needs a value")));
         }
         *into = *value;
+      } else if (name == "token-file") {
+        if (!inv.global.token_file.empty()) {
+          fail(Usage("--token-file given twice"));
+        }
+        if (value->empty()) fail(Usage("--token-file needs a value"));
+        inv.global.token_file = *value;
       } else if (name == "timeout") {
         if (timeout_given) fail(Usage("--timeout given twice"));
         timeout_given = true;
@@ -1314,6 +1320,10 @@ std::string HelpText(absl::string_view topic) {
       "  --tls-server-name NAME\n"
       "                       the name ehcpd's certificate must carry, when\n"
       "                       not the host of --server\n"
+      "  --token-file FILE    send the bearer token in FILE (its first line)\n"
+      "                       as `authorization: Bearer <token>` on every\n"
+      "                       call (default: $EHCP_TOKEN_FILE); for an ehcpd\n"
+      "                       with --principals_file\n"
       "  --help, -h           this help; `ehcpctl COMMAND --help` for a "
       "command\n"
       "  --version            the version and build type (alone)\n"

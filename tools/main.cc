@@ -1,6 +1,6 @@
 // ehcpctl: the command line of ehcpd for operators and auditors. The
 // commands live in the ehcp_tools library (commands.h); this file wires the
-// process to them: argv and EHCP_SERVER in, exit status out.
+// process to them: argv, EHCP_SERVER and EHCP_TOKEN_FILE in, exit status out.
 #include <cstdlib>
 #include <iostream>
 #include <optional>
@@ -42,11 +42,16 @@ int main(int argc, char** argv) {
       (alerts != nullptr && alerts->follow)) {
     signals.emplace(&cancel);  // before gRPC starts its threads
   }
-  const GlobalOptions& global = invocation->global;
+  GlobalOptions& global = invocation->global;
+  if (const char* env_token = std::getenv("EHCP_TOKEN_FILE");
+      global.token_file.empty() && env_token != nullptr) {
+    global.token_file = env_token;
+  }
   absl::StatusOr<std::unique_ptr<CaseClient>> client =
       NewGrpcCaseClient(global.server, global.timeout, global.call_timeout,
                         ClientTls{global.tls_ca, global.tls_cert,
-                                  global.tls_key, global.tls_server_name});
+                                  global.tls_key, global.tls_server_name},
+                        global.token_file);
   if (!client.ok()) {
     std::cerr << "ehcpctl: " << client.status().message() << "\n";
     return kExitNoInput;

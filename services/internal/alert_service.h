@@ -22,6 +22,8 @@
 
 namespace ehcp::services {
 
+class Authenticator;
+
 // Converts a proto filter; INVALID_ARGUMENT naming the field for an LA code
 // that is not an ONS code, an unknown clock id, or a kind UNSPECIFIED or
 // unknown.
@@ -45,6 +47,11 @@ class AlertServiceImpl final : public v1::AlertService::CallbackService {
       const v1::GetAlertStatusRequest* request,
       v1::GetAlertStatusResponse* response) override;
 
+  // Who may call what (services/internal/auth.h); null (the default):
+  // authentication off, every caller "anonymous" with every role. Set
+  // before the server starts; must outlive the service.
+  void set_authenticator(Authenticator* auth) { auth_ = auth; }
+
   // Ends every watch (UNAVAILABLE) and refuses new ones: before the server
   // shuts down, so that its grace period is not spent waiting for them.
   void StopWatches();
@@ -54,6 +61,7 @@ class AlertServiceImpl final : public v1::AlertService::CallbackService {
   void Register(WatchReactor* reactor);
   void Unregister(WatchReactor* reactor);
 
+  Authenticator* auth_ = nullptr;
   projections::AlertScheduler* const scheduler_;
   Executor* const executor_;
   absl::Mutex mu_;
@@ -73,7 +81,13 @@ class AdminServiceImpl final : public v1::AdminService::CallbackService {
                                      const v1::SetTodayRequest* request,
                                      v1::SetTodayResponse* response) override;
 
+  // Who may call what (services/internal/auth.h); null (the default):
+  // authentication off, every caller "anonymous" with every role. Set
+  // before the server starts; must outlive the service.
+  void set_authenticator(Authenticator* auth) { auth_ = auth; }
+
  private:
+  Authenticator* auth_ = nullptr;
   ServerClock* const clock_;
   projections::AlertScheduler* const scheduler_;
 };

@@ -25,6 +25,8 @@
 
 namespace ehcp::services {
 
+class Authenticator;
+
 class CaseServiceImpl final : public v1::CaseService::CallbackService {
  public:
   // All pointers must outlive the service.
@@ -68,6 +70,11 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::VerifyLogRequest* request) override;
 
+  // Who may call what (services/internal/auth.h); null (the default):
+  // authentication off, every caller "anonymous" with every role. Set
+  // before the server starts; must outlive the service.
+  void set_authenticator(Authenticator* auth) { auth_ = auth; }
+
   // Ends every open subscription (they finish with UNAVAILABLE) and refuses
   // new ones with UNAVAILABLE. Called when the server begins to stop, so
   // that streams do not hold the shutdown until its deadline.
@@ -79,6 +86,7 @@ class CaseServiceImpl final : public v1::CaseService::CallbackService {
   void Register(SubscribeReactor* reactor);
   void Unregister(SubscribeReactor* reactor);
 
+  Authenticator* auth_ = nullptr;
   storage::EventLog* const log_;
   cases::CaseCache* const cases_;
   CaseCommands* const commands_;

@@ -25,6 +25,8 @@
 
 namespace ehcp::services {
 
+class Authenticator;
+
 class ClockServiceImpl final : public v1::ClockService::CallbackService {
  public:
   // All pointers must outlive the service.
@@ -75,6 +77,11 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
       const v1::RebuildProjectionsRequest* request,
       v1::RebuildProjectionsResponse* response) override;
 
+  // Who may call what (services/internal/auth.h); null (the default):
+  // authentication off, every caller "anonymous" with every role. Set
+  // before the server starts; must outlive the service.
+  void set_authenticator(Authenticator* auth) { auth_ = auth; }
+
  private:
   // Runs the report `body` on the executor once the index has applied the
   // log up to `min_position` (0: at once), and finishes the call with its
@@ -85,6 +92,7 @@ class ClockServiceImpl final : public v1::ClockService::CallbackService {
                                    int64_t min_position,
                                    absl::AnyInvocable<absl::Status() &&> body);
 
+  Authenticator* auth_ = nullptr;
   storage::EventLog* const log_;
   cases::CaseCache* const cases_;
   projections::ClockIndex* const index_;

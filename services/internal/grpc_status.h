@@ -43,6 +43,17 @@ class RefusedStream final : public grpc::ServerWriteReactor<Response> {
   void OnDone() override { delete this; }
 };
 
+// The same for a client stream: `return new RefusedReadStream<
+// v1::ImportLogRequest>(status);`.
+template <typename Request>
+class RefusedReadStream final : public grpc::ServerReadReactor<Request> {
+ public:
+  explicit RefusedReadStream(const absl::Status& status) {
+    this->Finish(ToGrpcStatus(status));
+  }
+  void OnDone() override { delete this; }
+};
+
 }  // namespace ehcp::services
 
 #endif  // EHCP_SERVICES_INTERNAL_GRPC_STATUS_H_

@@ -190,10 +190,14 @@ struct ClientTls {
 // UNAVAILABLE "cannot reach ehcpd at <server> (is it running?)" (over TLS
 // with a hint about the certificates), a silent
 // one after `connect_timeout`. Each unary call then has `call_timeout` as
-// its deadline.
+// its deadline. With `token_file`, every call carries the metadata
+// `authorization: Bearer <token>`, the token being the file's first line
+// (surrounding spaces dropped); NOT_FOUND naming --token-file when it
+// cannot be read, INVALID_ARGUMENT when it holds no token.
 absl::StatusOr<std::unique_ptr<CaseClient>> NewGrpcCaseClient(
     const std::string& server, absl::Duration connect_timeout,
-    absl::Duration call_timeout, const ClientTls& tls = {});
+    absl::Duration call_timeout, const ClientTls& tls = {},
+    const std::string& token_file = "");
 
 }  // namespace ehcp::tools
 

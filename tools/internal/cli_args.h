@@ -64,6 +64,9 @@ struct GlobalOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_server_name;
+  // --token-file FILE (else EHCP_TOKEN_FILE, which main reads): a file
+  // whose first line is the bearer token sent with every call.
+  std::string token_file;
 };
 
 // ehcpctl open --la CODE --ref REF [--birth-month YYYY-MM]
