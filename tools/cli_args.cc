@@ -754,6 +754,33 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
     *into = *v;
     return absl::OkStatus();
   };
+  // --clock's values (repeatable, comma-separated) into `into`.
+  auto clocks = [&raw](std::vector<std::string>* into) -> absl::Status {
+    auto it = raw.flags.find("clock");
+    if (it == raw.flags.end()) return absl::OkStatus();
+    absl::StatusOr<std::vector<std::string>> ids =
+        ListValues("clock", it->second);
+    if (!ids.ok()) return ids.status();
+    *into = *std::move(ids);
+    return absl::OkStatus();
+  };
+  // A repeatable flag of enum names (--status, --stage, --kind), each read
+  // by `parse`, once each, in the order given, into `into`.
+  auto names_of = [&raw](absl::string_view f, auto parse,
+                         auto* into) -> absl::Status {
+    auto it = raw.flags.find(f);
+    if (it == raw.flags.end()) return absl::OkStatus();
+    absl::StatusOr<std::vector<std::string>> names = ListValues(f, it->second);
+    if (!names.ok()) return names.status();
+    for (const std::string& n : *names) {
+      auto value = parse(n);
+      if (!value.ok()) return value.status();
+      if (std::find(into->begin(), into->end(), *value) == into->end()) {
+        into->push_back(*value);
+      }
+    }
+    return absl::OkStatus();
+  };
   const std::vector<std::string>& pos = raw.positional;
   if (name == "open") {
     OpenArgs a;
@@ -825,24 +852,10 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
   if (name == "breaches") {
     BreachesArgs a;
     if (absl::Status s = la(&a.la_code); !s.ok()) return s;
-    if (auto it = raw.flags.find("clock"); it != raw.flags.end()) {
-      absl::StatusOr<std::vector<std::string>> ids =
-          ListValues("clock", it->second);
-      if (!ids.ok()) return ids.status();
-      a.clock_ids = *std::move(ids);
-    }
-    if (auto it = raw.flags.find("status"); it != raw.flags.end()) {
-      absl::StatusOr<std::vector<std::string>> names =
-          ListValues("status", it->second);
-      if (!names.ok()) return names.status();
-      for (const std::string& n : *names) {
-        absl::StatusOr<v1::ClockStatus> st = ClockStatusByName(n);
-        if (!st.ok()) return st.status();
-        if (std::find(a.statuses.begin(), a.statuses.end(), *st) ==
-            a.statuses.end()) {
-          a.statuses.push_back(*st);
-        }
-      }
+    if (absl::Status s = clocks(&a.clock_ids); !s.ok()) return s;
+    if (absl::Status s = names_of("status", ClockStatusByName, &a.statuses);
+        !s.ok()) {
+      return s;
     }
     if (absl::Status s = date("due-from", &a.due_from); !s.ok()) return s;
     if (absl::Status s = date("due-to", &a.due_to); !s.ok()) return s;
@@ -898,18 +911,9 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
   if (name == "cases") {
     CasesArgs a;
     if (absl::Status s = la(&a.la_code); !s.ok()) return s;
-    if (auto it = raw.flags.find("stage"); it != raw.flags.end()) {
-      absl::StatusOr<std::vector<std::string>> names =
-          ListValues("stage", it->second);
-      if (!names.ok()) return names.status();
-      for (const std::string& n : *names) {
-        absl::StatusOr<v1::CaseStage> st = CaseStageByName(n);
-        if (!st.ok()) return st.status();
-        if (std::find(a.stages.begin(), a.stages.end(), *st) ==
-            a.stages.end()) {
-          a.stages.push_back(*st);
-        }
-      }
+    if (absl::Status s = names_of("stage", CaseStageByName, &a.stages);
+        !s.ok()) {
+      return s;
     }
     if (absl::Status s = paging(&a.page_size, &a.page_token, &a.all); !s.ok()) {
       return s;
@@ -942,23 +946,10 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
     }
     a.follow = flag("follow") != nullptr;
     if (absl::Status s = la(&a.la_code); !s.ok()) return s;
-    if (auto it = raw.flags.find("clock"); it != raw.flags.end()) {
-      absl::StatusOr<std::vector<std::string>> ids =
-          ListValues("clock", it->second);
-      if (!ids.ok()) return ids.status();
-      a.clock_ids = *std::move(ids);
-    }
-    if (auto it = raw.flags.find("kind"); it != raw.flags.end()) {
-      absl::StatusOr<std::vector<std::string>> names =
-          ListValues("kind", it->second);
-      if (!names.ok()) return names.status();
-      for (const std::string& n : *names) {
-        absl::StatusOr<v1::AlertKind> kind = AlertKindByName(n);
-        if (!kind.ok()) return kind.status();
-        if (std::find(a.kinds.begin(), a.kinds.end(), *kind) == a.kinds.end()) {
-          a.kinds.push_back(*kind);
-        }
-      }
+    if (absl::Status s = clocks(&a.clock_ids); !s.ok()) return s;
+    if (absl::Status s = names_of("kind", AlertKindByName, &a.kinds);
+        !s.ok()) {
+      return s;
     }
     return a;
   }
