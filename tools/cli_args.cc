@@ -947,8 +947,7 @@ absl::StatusOr<CommandArgs> TypedArgs(const RawCommandLine& raw) {
     a.follow = flag("follow") != nullptr;
     if (absl::Status s = la(&a.la_code); !s.ok()) return s;
     if (absl::Status s = clocks(&a.clock_ids); !s.ok()) return s;
-    if (absl::Status s = names_of("kind", AlertKindByName, &a.kinds);
-        !s.ok()) {
+    if (absl::Status s = names_of("kind", AlertKindByName, &a.kinds); !s.ok()) {
       return s;
     }
     return a;
