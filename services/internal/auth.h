@@ -7,10 +7,12 @@
 // fields separated by spaces, `#` starts a comment line, blank lines are
 // ignored:
 //
-//   name=medway-frontend roles=caseworker las=E06000035,E10000016
-//   token_sha256=<64 hex> name=auditor-1 roles=auditor las=* cert_cn=auditor-1
-//   name=ops roles=admin,auditor las=* token_sha256=<64 hex>
-//   cert_cn=ops.example
+//   name=medway-fe roles=caseworker las=E06000035 token_sha256=<64 hex>
+//   name=auditor-1 roles=auditor las=* cert_cn=auditor-1
+//   name=ops roles=admin,auditor las=* cert_cn=ops.example
+//
+// (each principal on one line, however long; docs/security.md has a full
+// example)
 //
 //   name          1-64 characters of [A-Za-z0-9._@-], unique in the file;
 //                 it is what events record as `recorded_by`.
