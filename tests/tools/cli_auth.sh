@@ -13,6 +13,7 @@ dir=$(mktemp -d)
 pid=
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/ehcpd_lib.sh"
 hash() { printf %s "$1" | sha256sum | cut -d' ' -f1; }
 
 cw_token=caseworker-token-0d1f2e
@@ -37,15 +38,9 @@ printf '%s' "$out" | grep -q "bad:1: roles: unknown role" ||
   fail "the refusal does not name the line and field: $out"
 [ ! -e "$dir/never" ] || fail "a refused start created its data directory"
 
-"$EHCPD" --data_dir="$dir/data" --listen=127.0.0.1:0 \
-  --principals_file="$dir/principals" >"$dir/out" 2>"$dir/err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q listening "$dir/out" && break
-  sleep 0.1
-done
-port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/out")
-[ -n "$port" ] || fail "ehcpd did not start: $(cat "$dir/err")"
+start_ehcpd data --principals_file="$dir/principals"
+pid=$started_pid
+port=$started_port
 server="--server=127.0.0.1:$port"
 
 out=$(env -u EHCP_TOKEN_FILE "$EHCPCTL" "$server" projection 2>&1)
@@ -74,7 +69,7 @@ printf 'name=kent-frontend roles=caseworker las=E10000016 token_sha256=%s\n' \
   "$(hash "$new_token")" >>"$dir/principals"
 kill -HUP "$pid"
 for _ in $(seq 1 50); do
-  grep -q principals_reloaded "$dir/err" && break
+  grep -q principals_reloaded "$dir/data.err" && break
   sleep 0.1
 done
 out=$("$EHCPCTL" "$server" --token-file "$dir/new.token" projection 2>&1) ||
@@ -84,6 +79,6 @@ kill -TERM "$pid"
 wait "$pid"
 pid=
 for t in "$cw_token" "$admin_token" "$new_token"; do
-  if grep -q "$t" "$dir/err" "$dir/out"; then fail "a token is in the log"; fi
+  if grep -q "$t" "$dir/data.err" "$dir/data.out"; then fail "a token is in the log"; fi
 done
 echo "ok"

@@ -15,21 +15,7 @@ pid3=
 follower=
 trap 'kill -TERM $pid $pid2 $pid3 $follower 2>/dev/null; wait $pid $pid2 $pid3 $follower 2>/dev/null; rm -rf "$dir"' EXIT
 
-# Starts ehcpd on data directory $dir/$1 and a free port, with any further
-# arguments as flags (a later --listen wins); sets started_pid and
-# started_port.
-start_ehcpd() {
-  name=$1
-  shift
-  "$EHCPD" --data_dir="$dir/$name" --listen=127.0.0.1:0 "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
-  started_pid=$!
-  for _ in $(seq 1 100); do
-    grep -q listening "$dir/$name.out" && break
-    sleep 0.1
-  done
-  started_port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/$name.out")
-  [ -n "$started_port" ] || { echo "ehcpd did not start"; cat "$dir/$name.err"; exit 1; }
-}
+. "$(dirname "$0")/ehcpd_lib.sh"
 start_ehcpd data
 pid=$started_pid
 port=$started_port

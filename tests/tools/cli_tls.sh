@@ -12,6 +12,7 @@ dir=$(mktemp -d)
 pid=
 trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$(dirname "$0")/ehcpd_lib.sh"
 
 ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
 openssl req -x509 $ec -days 2 -subj /CN=ehcp-ca -keyout "$dir/ca.key" \
@@ -38,17 +39,11 @@ out=$("$EHCPD" --data_dir="$dir/open" --listen=0.0.0.0:0 2>&1)
 printf '%s' "$out" | grep -q "without TLS" || fail "the refusal does not say why: $out"
 [ ! -e "$dir/open" ] || fail "a refused start created its data directory"
 
-"$EHCPD" --data_dir="$dir/data" --listen=127.0.0.1:0 \
-  --tls_cert="$dir/server.pem" --tls_key="$dir/server.key" \
-  --tls_client_ca="$dir/ca.pem" >"$dir/out" 2>"$dir/err" &
-pid=$!
-for _ in $(seq 1 100); do
-  grep -q listening "$dir/out" && break
-  sleep 0.1
-done
-port=$(sed -n 's/.*listening on [^:]*:\([0-9]*\).*/\1/p' "$dir/out")
-[ -n "$port" ] || fail "ehcpd with TLS did not start: $(cat "$dir/err")"
-grep -q '"tls":"mutual"' "$dir/err" || fail "the start log does not say mutual TLS"
+start_ehcpd data --tls_cert="$dir/server.pem" --tls_key="$dir/server.key" \
+  --tls_client_ca="$dir/ca.pem"
+pid=$started_pid
+port=$started_port
+grep -q '"tls":"mutual"' "$dir/data.err" || fail "the start log does not say mutual TLS"
 
 server="--server=localhost:$port"
 out=$("$EHCPCTL" "$server" --tls-ca "$dir/ca.pem" --tls-cert "$dir/client.pem" \
