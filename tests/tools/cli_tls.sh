@@ -14,24 +14,9 @@ trap 'kill -TERM $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 . "$(dirname "$0")/ehcpd_lib.sh"
 
-ec="-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes"
-openssl req -x509 $ec -days 2 -subj /CN=ehcp-ca -keyout "$dir/ca.key" \
-  -out "$dir/ca.pem" 2>/dev/null || fail "make the CA"
-issue() {  # issue NAME CN [EXTENSION]
-  openssl req $ec -subj "/CN=$2" -keyout "$dir/$1.key" -out "$dir/$1.csr" \
-    2>/dev/null || fail "make $1's request"
-  ext=
-  if [ -n "${3:-}" ]; then
-    printf '%s\n' "$3" >"$dir/$1.ext"
-    ext="-extfile $dir/$1.ext"
-  fi
-  # shellcheck disable=SC2086
-  openssl x509 -req -days 2 -in "$dir/$1.csr" -CA "$dir/ca.pem" \
-    -CAkey "$dir/ca.key" -CAcreateserial -out "$dir/$1.pem" $ext \
-    2>/dev/null || fail "sign $1"
-}
-issue server localhost "subjectAltName=DNS:localhost,IP:127.0.0.1"
-issue client caseworker
+# The certificates, by deploy/security/make-certs.sh (tested here too).
+DAYS=2 sh "$(dirname "$0")/../../deploy/security/make-certs.sh" "$dir" localhost \
+  client >/dev/null || fail "make the certificates"
 
 # Plaintext on 0.0.0.0 is refused before anything is created.
 out=$("$EHCPD" --data_dir="$dir/open" --listen=0.0.0.0:0 2>&1)
