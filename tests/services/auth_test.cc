@@ -168,6 +168,24 @@ TEST(PrincipalsFileTest, ParsesTokensCertificatesCommentsAndBlankLines) {
   EXPECT_EQ((*parsed)[1].roles, (std::set<Role>{Role::kAuditor, Role::kAdmin}));
 }
 
+// The example operators copy stays a file ehcpd accepts, and its hashes
+// are of the tokens it says.
+TEST(PrincipalsFileTest, TheDeployedExampleIsValid) {
+  const std::string path =
+      std::string(EHCP_SOURCE_DIR) + "/deploy/security/principals.example";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  const std::string text((std::istreambuf_iterator<char>(in)), {});
+  absl::StatusOr<std::vector<services::Principal>> parsed =
+      services::ParsePrincipals(text, path);
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  ASSERT_EQ(parsed->size(), 5u);
+  EXPECT_EQ((*parsed)[0].token_sha256,
+            services::TokenSha256Hex("example-medway"));
+  EXPECT_EQ((*parsed)[1].token_sha256,
+            services::TokenSha256Hex("example-kent"));
+}
+
 TEST(PrincipalsFileTest, ErrorsNameTheLineAndTheField) {
   const std::string hash = std::string(64, 'a');
   const std::string good =
