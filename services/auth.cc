@@ -300,8 +300,26 @@ absl::StatusOr<std::unique_ptr<Authenticator>> Authenticator::Load(
   auth->principals_ =
       std::make_shared<const std::vector<Principal>>(*std::move(principals));
   auth->stamp_ = stamp;
-  auth->last_check_ = absl::Now();
+  auth->watcher_ = std::thread([raw = auth.get()] { raw->Watch(); });
   return auth;
+}
+
+Authenticator::~Authenticator() {
+  {
+    absl::MutexLock lock(&stop_mu_);
+    stop_ = true;
+  }
+  if (watcher_.joinable()) watcher_.join();
+}
+
+void Authenticator::Watch() {
+  absl::MutexLock lock(&stop_mu_);
+  while (
+      !stop_mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Seconds(1))) {
+    stop_mu_.Unlock();
+    ReloadIfChanged();
+    stop_mu_.Lock();
+  }
 }
 
 absl::Status Authenticator::Reload() {
@@ -315,8 +333,7 @@ absl::Status Authenticator::Reload() {
   }
   {
     absl::MutexLock lock(&mu_);
-    stamp_ = stamp;  // a bad file is reported once, not on every call
-    last_check_ = absl::Now();
+    stamp_ = stamp;  // a bad file is reported once, not at every look
     if (principals.ok()) {
       principals_ = std::make_shared<const std::vector<Principal>>(
           *std::move(principals));
@@ -346,12 +363,10 @@ size_t Authenticator::size() const {
 }
 
 void Authenticator::ReloadIfChanged() {
+  const std::string stamp = Stamp(path_);  // no lock held across the stat
   {
     absl::MutexLock lock(&mu_);
-    const absl::Time now = absl::Now();
-    if (now - last_check_ < absl::Seconds(1)) return;
-    last_check_ = now;
-    if (Stamp(path_) == stamp_) return;
+    if (stamp == stamp_) return;
   }
   (void)Reload();  // logged; the table in use stays on failure
 }
@@ -359,7 +374,6 @@ void Authenticator::ReloadIfChanged() {
 absl::StatusOr<Principal> Authenticator::Authenticate(
     const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
     const grpc::AuthContext* auth_context) {
-  ReloadIfChanged();
   std::shared_ptr<const std::vector<Principal>> principals;
   {
     absl::MutexLock lock(&mu_);

@@ -51,6 +51,7 @@
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -123,8 +124,10 @@ class Authenticator {
   // `authorization: Bearer <token>`) if it sends one, otherwise of its
   // verified client certificate (`auth_context`, may be null).
   // UNAUTHENTICATED when there is neither, or they match no principal; the
-  // message never holds the token. Reloads the file first when its
-  // modification time or size has changed (checked at most once a second).
+  // message never holds the token. Reads only memory: the file is watched
+  // by the authenticator's own thread (its modification time, size and
+  // inode, once a second) and read again there when it changes, never on
+  // the caller's (a gRPC) thread.
   absl::StatusOr<Principal> Authenticate(
       const std::multimap<grpc::string_ref, grpc::string_ref>& metadata,
       const grpc::AuthContext* auth_context) ABSL_LOCKS_EXCLUDED(mu_);
@@ -132,19 +135,26 @@ class Authenticator {
   const std::string& path() const { return path_; }
   size_t size() const ABSL_LOCKS_EXCLUDED(mu_);
 
+  // Stops the watching thread.
+  ~Authenticator();
+
  private:
   Authenticator(std::string path, StructuredLog* log)
       : path_(std::move(path)), log_(log) {}
   void ReloadIfChanged() ABSL_LOCKS_EXCLUDED(mu_);
+  void Watch() ABSL_LOCKS_EXCLUDED(mu_);
+
+  absl::Mutex stop_mu_;
+  bool stop_ ABSL_GUARDED_BY(stop_mu_) = false;
+  std::thread watcher_;
 
   const std::string path_;
   StructuredLog* const log_;
   mutable absl::Mutex mu_;
   std::shared_ptr<const std::vector<Principal>> principals_
       ABSL_GUARDED_BY(mu_);
-  // What the file looked like when last read, and when that was checked.
+  // What the file looked like when last read.
   std::string stamp_ ABSL_GUARDED_BY(mu_);
-  absl::Time last_check_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
 };
 
 // The caller of a call to `method`, allowed by the policy table: with

@@ -428,7 +428,7 @@ TEST_F(AuthServerTest, TheFileIsReadAgainWhenItChangesWithoutARestart) {
                          "name=kent-frontend roles=caseworker las=E10000016 "
                          "token_sha256=",
                          services::TokenSha256Hex(newcomer), "\n"));
-  // Checked at most once a second, on a call.
+  // Watched once a second by the authenticator's thread.
   grpc::StatusCode code = grpc::StatusCode::UNAUTHENTICATED;
   for (int i = 0; i < 50 && code == grpc::StatusCode::UNAUTHENTICATED; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
